@@ -1,0 +1,5 @@
+"""`python -m contribbot` runs the CLI."""
+
+from contribbot.cli import main
+
+main()

@@ -1,0 +1,275 @@
+"""The `contrib` command line: commands only; a ContribError becomes one line + exit code."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Literal, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from contribbot import __version__
+from contribbot.errors import ContribError, UsageError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    name="contrib",
+    help="Track your open-source contributions, find free good-first issues, post a weekly report.",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+stdout = Console()
+stderr = Console(stderr=True)
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="Config file (default: $CONTRIBBOT_CONFIG, ./contrib.toml)."
+    ),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress, only errors.")]
+UsersOpt = Annotated[
+    list[str] | None, typer.Option("--user", "-u", help="Only this login (repeatable).")
+]
+TableJson = Literal["table", "json"]
+
+
+def fail_cleanly(func: Callable[P, R]) -> Callable[P, R]:
+    """Print a ContribError as one line on stderr and exit with its code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except ContribError as exc:
+            stderr.print(Text(f"error: {exc}", style="red"))
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            stderr.print("interrupted")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        stdout.print(f"contribbot {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Track your open-source contributions, find free good-first issues, post a weekly report.
+
+    Start with `contrib demo` (offline), then `contrib init --user LOGIN --repo OWNER/NAME`.
+    """
+
+
+# -- init / db -------------------------------------------------------------------------
+
+
+@app.command()
+@fail_cleanly
+def init(
+    user: Annotated[
+        list[str], typer.Option("--user", "-u", help="Your GitHub login (repeatable).")
+    ],
+    repo: Annotated[
+        list[str], typer.Option("--repo", "-r", help="owner/name to track (repeatable).")
+    ],
+    path: Annotated[Path, typer.Option("--path", help="Where to write it.")] = Path("contrib.toml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented config file to start from.
+
+    Example: contrib init --user alice --repo pytorch/pytorch
+    """
+    from contribbot.starter import write_starter_config
+
+    written = write_starter_config(path, users=user, repos=repo, force=force)
+    stdout.print(f"wrote {written}; next: `contrib sync`")
+
+
+@db_app.command("upgrade")
+@fail_cleanly
+def db_upgrade(config: ConfigOpt = None) -> None:
+    """Create the database or bring it to the newest schema (also done on first use).
+
+    Example: contrib db upgrade --config contrib.toml
+    """
+    from contribbot import runtime
+    from contribbot.store.db import make_engine, upgrade
+
+    cfg = runtime.load(config)
+    before, after = upgrade(make_engine(cfg.database_url()))
+    if before == after:
+        stdout.print(f"database is up to date (revision {after})")
+    else:
+        stdout.print(f"database upgraded from {before or 'empty'} to {after}")
+
+
+# -- sync --------------------------------------------------------------------------------
+
+
+@app.command()
+@fail_cleanly
+def sync(
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait if the daemon is busy with the database.")
+    ] = 60.0,
+) -> None:
+    """Fetch your PRs, issues, reviews and comments from GitHub into the database.
+
+    The first run searches your history; later runs only ask what changed
+    (conditional requests: an idle poll costs no rate limit). Safe to interrupt.
+
+    Example: contrib sync --config contrib.toml
+    """
+    from contribbot import runtime
+    from contribbot.console import SyncProgress, setup_logging
+    from contribbot.sync import Sync
+
+    setup_logging(quiet=quiet, verbose=verbose)
+    cfg = runtime.load(config)
+    if not cfg.track.repos or not cfg.track.users:
+        raise UsageError(f"{cfg.path}: [track] needs at least one user and one repo")
+    engine = runtime.database(cfg)
+    client = runtime.github_client(cfg)
+    with runtime.exclusive(cfg, wait_s=wait, what="contrib sync"), SyncProgress(quiet=quiet) as bar:
+        result = Sync(engine=engine, client=client, config=cfg, progress=bar).run()
+    usage = client.usage
+    if not quiet:
+        stderr.print(
+            f"synced {result.items} items from {len(cfg.track.repos)} repo(s): "
+            f"{usage.sent} requests, {usage.spent} counted against the rate limit, "
+            f"{usage.not_modified} unchanged (304)"
+        )
+    for outcome in result.outcomes:
+        if outcome.error:
+            stderr.print(Text(f"error: {outcome.error}", style="red"))
+    raise typer.Exit(result.exit_code)
+
+
+# -- activity ------------------------------------------------------------------------------
+
+
+@app.command()
+@fail_cleanly
+def activity(
+    config: ConfigOpt = None,
+    user: UsersOpt = None,
+    since: Annotated[
+        str | None, typer.Option(help="Start, inclusive (ISO 8601 or a date).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="End, exclusive (default: now).")] = None,
+    fmt: Annotated[TableJson, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """What did I do? A stand-up from the database (no network).
+
+    The window defaults to the last 7 days. A date alone means midnight in [report] timezone.
+
+    Example: contrib activity --user alice --since 2026-11-16 --format json
+    """
+    from contribbot import runtime
+    from contribbot.activity import contributions
+    from contribbot.console import print_json
+    from contribbot.store.db import session_scope
+
+    cfg = runtime.load(config)
+    start, end = _window(since, until, cfg.report.timezone)
+    users = user or cfg.track.users
+    with session_scope(runtime.database(cfg)) as session:
+        items = contributions(session, users=users, since=start, until=end)
+    if fmt == "json":
+        print_json([item.to_json() for item in items])
+        return
+    from contribbot.views import print_activity
+
+    print_activity(items, start, end, cfg.report.timezone, stdout)
+
+
+def _window(since: str | None, until: str | None, tz_name: str) -> tuple[datetime, datetime]:
+    from contribbot.timeutil import check_window, parse_time, zone
+
+    tz = zone(tz_name)
+    end = parse_time(until, tz, option="--until") if until else datetime.now(UTC)
+    start = parse_time(since, tz, option="--since") if since else end - timedelta(days=7)
+    check_window(start, end)
+    return start, end
+
+
+# -- status --------------------------------------------------------------------------------
+
+
+@app.command()
+@fail_cleanly
+def status(
+    config: ConfigOpt = None,
+    fmt: Annotated[TableJson, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """When each repo and user last synced, what is stored, and the rate limit left.
+
+    Example: contrib status --format json
+    """
+    from contribbot import runtime
+    from contribbot.console import print_json
+    from contribbot.status import status as build_status
+    from contribbot.store.db import session_scope
+
+    cfg = runtime.load(config)
+    with session_scope(runtime.database(cfg)) as session:
+        doc = build_status(session, config=cfg)
+    if fmt == "json":
+        print_json(doc)
+        return
+    from contribbot.views import print_status
+
+    print_status(doc, stdout)
+
+
+# -- demo ------------------------------------------------------------------------------------
+
+
+@app.command()
+@fail_cleanly
+def demo(
+    db: Annotated[
+        Path | None,
+        typer.Option(help="Database file to use (default: a fresh ./contrib-demo/contrib.db)."),
+    ] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """See everything offline: a built-in GitHub stand-in, a sync, status and activity.
+
+    Example: contrib demo
+    """
+    from contribbot.console import setup_logging
+    from contribbot.demo import run_demo
+
+    setup_logging(quiet=True)
+    run_demo(db=db, console=stdout, quiet=quiet)
+
+
+def main() -> None:
+    """Entry point of the `contrib` console script."""
+    try:
+        app()
+    except BrokenPipeError:  # `contrib activity | head`
+        sys.stderr.close()

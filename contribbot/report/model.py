@@ -1,0 +1,229 @@
+"""The weekly report model: one set of plain dataclasses feeds every format.
+
+Building it (from the database) lives in ``contribbot.report.build``; turning it
+into text lives in the ``render_*`` modules and in ``contribbot.deliver``. This
+module does no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+Ball = Literal["awaiting_review", "changes_requested", "approved", "draft", "author_replied"]
+BALLS: tuple[Ball, ...] = (
+    "awaiting_review",
+    "changes_requested",
+    "approved",
+    "draft",
+    "author_replied",
+)
+TOTAL_KEYS: tuple[str, ...] = (
+    "prs_opened",
+    "prs_merged",
+    "prs_closed",
+    "issues_opened",
+    "issues_closed",
+    "reviews_given",
+    "comments",
+)
+HISTORY_WEEKS = 12
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Counts of one user's contributions in a window (same rules as `contrib activity`)."""
+
+    prs_opened: int = 0
+    prs_merged: int = 0
+    prs_closed: int = 0
+    issues_opened: int = 0
+    issues_closed: int = 0
+    reviews_given: int = 0
+    comments: int = 0
+
+    def total(self) -> int:
+        """All contributions together."""
+        return sum(getattr(self, k) for k in TOTAL_KEYS)
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """A PR or issue event in the window: what happened, to which item, when."""
+
+    repo: str
+    number: int
+    title: str
+    url: str
+    at: datetime
+    kind: str = ""  # e.g. "pr_merged", "issue_opened", "review"
+    state: str | None = None  # review state for reviews (APPROVED, ...)
+    merged_by_label: bool = False
+
+
+@dataclass(frozen=True)
+class OpenPR:
+    """An open PR of the user, with whose move it is."""
+
+    repo: str
+    number: int
+    title: str
+    url: str
+    ball: Ball
+    days: int  # days in the current ball state
+    opened_at: datetime
+    idle_days: int  # days since the PR last changed
+    stale: bool  # idle long enough to be at risk of going stale
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A weekly goal from config, with this week's progress and its 12-week hit rate."""
+
+    metric: str  # one of TOTAL_KEYS
+    target: int
+    actual: int
+    met: bool
+    hit_rate: float  # share of the last 12 weeks (this one included) where it was met
+    weeks_met: int
+    weeks_counted: int
+
+
+@dataclass(frozen=True)
+class CandidateRef:
+    """A good-first-issue suggestion for next week."""
+
+    repo: str
+    number: int
+    title: str
+    url: str
+    score: float
+    reasons: tuple[str, ...] = ()
+    status: str = "free"
+    new: bool = False
+
+
+@dataclass(frozen=True)
+class UserReport:
+    """Everything the report says about one user."""
+
+    login: str
+    totals: Totals
+    previous_totals: Totals
+    open_prs: tuple[OpenPR, ...] = ()
+    merged_prs: tuple[ItemRef, ...] = ()
+    opened_prs: tuple[ItemRef, ...] = ()
+    reviews: tuple[ItemRef, ...] = ()
+    issues: tuple[ItemRef, ...] = ()
+    time_to_first_review_hours: float | None = None
+    time_to_merge_hours: float | None = None
+    # the same medians for everyone else's PRs in the user's repos, last 90 days
+    repo_time_to_first_review_hours: float | None = None
+    repo_time_to_merge_hours: float | None = None
+    streak_weeks: int = 0
+    merged_streak_weeks: int = 0
+    goals: tuple[Goal, ...] = ()
+    candidates: tuple[CandidateRef, ...] = ()
+    # contributions per week, oldest first, the report's week last
+    history: tuple[int, ...] = ()
+    history_weeks: tuple[str, ...] = ()  # ISO week labels matching `history`
+
+
+@dataclass(frozen=True)
+class WeeklyReport:
+    """The report for one window (normally one ISO week) and one or more users."""
+
+    week: str | None  # "2026-W47", or None for a custom --since/--until window
+    start: datetime
+    end: datetime
+    timezone: str
+    generated_at: datetime
+    data_as_of: datetime | None  # when the data was last synced, for a freshness line
+    users: tuple[UserReport, ...] = field(default_factory=tuple)
+
+    @property
+    def title(self) -> str:
+        """A short human title, e.g. "Week 2026-W47" or "2026-11-01 – 2026-11-09"."""
+        if self.week:
+            return f"Week {self.week}"
+        return f"{self.start:%Y-%m-%d} – {self.end:%Y-%m-%d}"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _item_json(item: ItemRef) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "repo": item.repo,
+        "number": item.number,
+        "title": item.title,
+        "url": item.url,
+        "at": _utc_z(item.at),
+        "kind": item.kind,
+    }
+    if item.state is not None:
+        out["state"] = item.state
+    if item.merged_by_label:
+        out["merged_by_label"] = True
+    return out
+
+
+def _utc_z(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _user_json(user: UserReport) -> dict[str, Any]:
+    return {
+        "login": user.login,
+        "totals": asdict(user.totals),
+        "previous_totals": asdict(user.previous_totals),
+        "open_prs": [
+            {
+                "repo": p.repo,
+                "number": p.number,
+                "title": p.title,
+                "url": p.url,
+                "ball": p.ball,
+                "days": p.days,
+                "idle_days": p.idle_days,
+                "stale": p.stale,
+                "opened_at": _utc_z(p.opened_at),
+            }
+            for p in user.open_prs
+        ],
+        "merged_prs": [_item_json(i) for i in user.merged_prs],
+        "opened_prs": [_item_json(i) for i in user.opened_prs],
+        "reviews": [_item_json(i) for i in user.reviews],
+        "issues": [_item_json(i) for i in user.issues],
+        "time_to_first_review_hours": user.time_to_first_review_hours,
+        "time_to_merge_hours": user.time_to_merge_hours,
+        "repo_time_to_first_review_hours": user.repo_time_to_first_review_hours,
+        "repo_time_to_merge_hours": user.repo_time_to_merge_hours,
+        "streak_weeks": user.streak_weeks,
+        "merged_streak_weeks": user.merged_streak_weeks,
+        "goals": [_jsonable(asdict(g)) for g in user.goals],
+        "candidates": [_jsonable(asdict(c)) for c in user.candidates],
+        "history": list(user.history),
+        "history_weeks": list(user.history_weeks),
+    }
+
+
+def report_to_json(report: WeeklyReport) -> dict[str, Any]:
+    """The JSON contract of `contrib report --format json`."""
+    return {
+        "week": report.week,
+        "start": report.start.isoformat(),
+        "end": report.end.isoformat(),
+        "timezone": report.timezone,
+        "generated_at": _utc_z(report.generated_at),
+        "data_as_of": _utc_z(report.data_as_of) if report.data_as_of else None,
+        "users": [_user_json(u) for u in report.users],
+    }

@@ -1,0 +1,55 @@
+"""`contrib init`: a commented config to start from."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from contribbot.config import LOGIN_RE, parse_config
+from contribbot.errors import UsageError
+
+TEMPLATE = """\
+# contribbot configuration; see config.example.toml in the project for every key.
+# `${{NAME}}` in a string is replaced by the environment variable NAME.
+
+[github]
+api_url = "https://api.github.com"   # GitHub Enterprise Server: https://HOST/api/v3
+token = ""                           # empty: $GITHUB_TOKEN, then $GH_TOKEN, then `gh auth token`
+
+[database]
+url = "sqlite:///contrib.db"          # relative to this file
+
+[track]
+users = {users}
+repos = {repos}
+# history_since = "2024-01-01"       # how far back the first sync looks (default: all history)
+
+[report]
+timezone = "UTC"                     # weeks run Monday to Monday in this zone
+
+# [repos."pytorch/pytorch"]
+# merged_labels = ["Merged"]         # closed + this label counts as merged (PyTorch's merge bot)
+
+# [goals]
+# prs_merged = 1                     # weekly targets, shown with a 12-week hit rate
+
+# [[destinations]]
+# name = "team-slack"
+# type = "slack"
+# webhook_url = "${{SLACK_WEBHOOK_URL}}"
+"""
+
+
+def write_starter_config(path: Path, *, users: list[str], repos: list[str], force: bool) -> Path:
+    """Write the starter config for `users` and `repos`; refuse to overwrite without `force`."""
+    for login in users:
+        if not LOGIN_RE.match(login):
+            raise UsageError(f"--user: {login!r} is not a GitHub login")
+    text = TEMPLATE.format(users=json.dumps(users), repos=json.dumps(repos))
+    import tomllib
+
+    parse_config(tomllib.loads(text), path=path, text=text)  # the same checks as loading it later
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists (use --force to overwrite)")
+    path.write_text(text, encoding="utf-8")
+    return path

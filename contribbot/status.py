@@ -1,0 +1,97 @@
+"""`contrib status`: what is stored, when it was synced, and the rate limit left."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from contribbot.config import Config
+from contribbot.store import save
+from contribbot.store.models import Account, Comment, Issue, Repository, Review, SyncTask
+
+
+def _count(session: Session, query: Any) -> int:
+    return int(session.exec(query).one())
+
+
+def user_counts(session: Session, *, repo_id: int, login: str) -> dict[str, int]:
+    """Stored PRs, issues, reviews given and comments of `login` in one repo."""
+    account = session.exec(
+        select(Account).where(func.lower(Account.login) == login.lower())
+    ).first()
+    if account is None:
+        return {"prs": 0, "issues": 0, "reviews": 0, "comments": 0}
+    mine = (col(Issue.repo_id) == repo_id, col(Issue.author_id) == account.id)
+    in_repo = select(Issue.id).where(col(Issue.repo_id) == repo_id)
+    return {
+        "prs": _count(
+            session, select(func.count()).select_from(Issue).where(*mine, col(Issue.is_pr))
+        ),
+        "issues": _count(
+            session, select(func.count()).select_from(Issue).where(*mine, ~col(Issue.is_pr))
+        ),
+        "reviews": _count(
+            session,
+            select(func.count())
+            .select_from(Review)
+            .where(col(Review.reviewer_id) == account.id, col(Review.pr_id).in_(in_repo)),
+        ),
+        "comments": _count(
+            session,
+            select(func.count())
+            .select_from(Comment)
+            .where(
+                col(Comment.author_id) == account.id,
+                col(Comment.kind) == "issue",
+                col(Comment.issue_id).in_(in_repo),
+            ),
+        ),
+    }
+
+
+def status(session: Session, *, config: Config) -> dict[str, Any]:
+    """The `contrib status --format json` document."""
+    repos = []
+    for full_name in config.track.repos:
+        rid = save.repo_id(session, full_name=full_name)
+        users = [
+            {
+                "login": login,
+                "first_sync_done": save.get_state(session, key=f"backfill:{full_name}:{login}"),
+                **user_counts(session, repo_id=rid, login=login),
+            }
+            for login in config.track.users
+        ]
+        repos.append(
+            {
+                "repo": full_name,
+                "last_synced": save.get_state(session, key=f"repo:{full_name}:synced_at"),
+                "items_stored": _count(
+                    session,
+                    select(func.count()).select_from(Issue).where(col(Issue.repo_id) == rid),
+                ),
+                "pending_fetches": _count(
+                    session,
+                    select(func.count()).select_from(SyncTask).where(col(SyncTask.repo_id) == rid),
+                ),
+                "users": users,
+            }
+        )
+    rates = {
+        key.removeprefix("ratelimit:"): {
+            **json.loads(row.value),
+            "as_of": row.updated_at.isoformat(),
+        }
+        for key, row in save.states_with_prefix(session, prefix="ratelimit:").items()
+    }
+    # repo_id() may have added rows for never-synced repos: keep status read-only
+    session.rollback()
+    return {"repos": repos, "rate_limit": rates}
+
+
+def known_repo_ids(session: Session) -> dict[str, int]:
+    """full_name -> id of every stored repository."""
+    return {r.full_name: r.id for r in session.exec(select(Repository)) if r.id is not None}

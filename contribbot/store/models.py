@@ -1,0 +1,164 @@
+"""The tables. GitHub ids are the primary keys of GitHub objects, so upserts are idempotent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy.types import DateTime, TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from contribbot.timeutil import as_utc
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC on every backend."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Store as naive UTC."""
+        return None if value is None else as_utc(value).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Hand back aware UTC."""
+        return None if value is None else as_utc(value)
+
+
+def _time(*, index: bool = False, nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, index=index, nullable=nullable)
+
+
+def _json_list() -> Any:
+    return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Repository(SQLModel, table=True):
+    """A tracked repository."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    full_name: str = Field(unique=True, index=True, max_length=200)
+    github_id: int | None = Field(default=None, sa_type=BigInteger)
+    html_url: str | None = Field(default=None, max_length=500)
+
+
+class Account(SQLModel, table=True):
+    """A GitHub account seen as an author, reviewer or commenter."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(unique=True, index=True, max_length=100)
+    github_id: int | None = Field(default=None, sa_type=BigInteger)
+    kind: str = Field(default="User", max_length=20)
+
+
+class Issue(SQLModel, table=True):
+    """An issue or a PR (GitHub models a PR as an issue); PR-only fields are in PullRequest."""
+
+    __table_args__ = (
+        UniqueConstraint("repo_id", "number"),
+        Index("ix_issue_author_created", "author_id", "created_at"),
+        Index("ix_issue_author_closed", "author_id", "closed_at"),
+        Index("ix_issue_repo_updated", "repo_id", "updated_at"),
+    )
+
+    id: int = Field(primary_key=True, sa_type=BigInteger)  # GitHub's id
+    repo_id: int = Field(foreign_key="repository.id")
+    number: int
+    is_pr: bool = Field(default=False)
+    title: str = Field(sa_type=Text)
+    body: str = Field(default="", sa_type=Text)
+    state: str = Field(max_length=10)
+    state_reason: str | None = Field(default=None, max_length=20)
+    author_id: int | None = Field(default=None, foreign_key="account.id")
+    author_association: str | None = Field(default=None, max_length=30)
+    created_at: datetime = _time(nullable=False)
+    updated_at: datetime = _time(nullable=False)
+    closed_at: datetime | None = _time()
+    labels: list[str] = _json_list()
+    assignees: list[str] = _json_list()
+    comments: int = Field(default=0)
+    html_url: str = Field(max_length=500)
+
+
+class PullRequest(SQLModel, table=True):
+    """PR-only facts. `merged_at` is when it landed: GitHub's merge, or a merged label on close."""
+
+    __table_args__ = (Index("ix_pr_merged", "merged_at"),)
+
+    issue_id: int = Field(primary_key=True, foreign_key="issue.id", sa_type=BigInteger)
+    draft: bool = Field(default=False)
+    merged_at: datetime | None = _time()
+    merged_by_label: bool = Field(default=False)
+    files: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class Review(SQLModel, table=True):
+    """A submitted review on a PR."""
+
+    __table_args__ = (
+        Index("ix_review_reviewer_submitted", "reviewer_id", "submitted_at"),
+        Index("ix_review_pr", "pr_id", "submitted_at"),
+    )
+
+    id: int = Field(primary_key=True, sa_type=BigInteger)
+    pr_id: int = Field(foreign_key="issue.id", sa_type=BigInteger)
+    reviewer_id: int = Field(foreign_key="account.id")
+    state: str = Field(max_length=20)
+    submitted_at: datetime | None = _time()
+    author_association: str | None = Field(default=None, max_length=30)
+
+
+class Comment(SQLModel, table=True):
+    """A conversation comment (kind "issue") or an inline review comment (kind "review")."""
+
+    __table_args__ = (
+        Index("ix_comment_author_created", "author_id", "created_at"),
+        Index("ix_comment_issue", "issue_id", "created_at"),
+    )
+
+    id: int = Field(primary_key=True, sa_type=BigInteger)
+    kind: str = Field(max_length=10)
+    issue_id: int = Field(foreign_key="issue.id", sa_type=BigInteger)
+    author_id: int = Field(foreign_key="account.id")
+    review_id: int | None = Field(default=None, sa_type=BigInteger)
+    created_at: datetime = _time(nullable=False)
+    updated_at: datetime = _time(nullable=False)
+    author_association: str | None = Field(default=None, max_length=30)
+    body: str = Field(default="", sa_type=Text)
+    html_url: str = Field(max_length=500)
+
+
+class SyncState(SQLModel, table=True):
+    """Small named facts of the sync: high-water marks, backfill progress, rate limits."""
+
+    __tablename__ = "sync_state"
+
+    key: str = Field(primary_key=True, max_length=300)
+    value: str = Field(sa_type=Text)
+    updated_at: datetime = _time(nullable=False)
+
+
+class HttpCache(SQLModel, table=True):
+    """The ETag of a URL, per token identity, for conditional requests."""
+
+    __tablename__ = "http_cache"
+
+    key: str = Field(primary_key=True, max_length=64)  # sha256(identity, url)
+    url: str = Field(sa_type=Text)
+    etag: str = Field(max_length=300)
+    updated_at: datetime = _time(nullable=False)
+
+
+class SyncTask(SQLModel, table=True):
+    """A follow-up fetch owed to an item (its reviews, its comments, the issue itself)."""
+
+    __tablename__ = "sync_task"
+    __table_args__ = (UniqueConstraint("kind", "repo_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)
+    repo_id: int = Field(foreign_key="repository.id")
+    number: int
+    created_at: datetime = _time(nullable=False)

@@ -1,0 +1,211 @@
+"""Saving parsed GitHub data: idempotent upserts keyed on GitHub's ids, plus sync bookkeeping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from contribbot.github.parse import CommentData, IssueData, ReviewData
+from contribbot.store.models import (
+    Account,
+    Comment,
+    HttpCache,
+    Issue,
+    PullRequest,
+    Repository,
+    Review,
+    SyncState,
+    SyncTask,
+)
+
+_ACCOUNT_CACHE = "contribbot.accounts"
+_REPO_CACHE = "contribbot.repos"
+
+
+def effective_merge(data: IssueData, merged_labels: Iterable[str]) -> tuple[datetime | None, bool]:
+    """When a PR landed, and whether only a merged label says so (PyTorch's merge bot)."""
+    if data.merged_at is not None:
+        return data.merged_at, False
+    wanted = {label.lower() for label in merged_labels}
+    if data.state == "closed" and wanted & {label.lower() for label in data.labels}:
+        return data.closed_at, True
+    return None, False
+
+
+def repo_id(session: Session, *, full_name: str) -> int:
+    """The row id of `full_name`, created on first use."""
+    cache: dict[str, int] = session.info.setdefault(_REPO_CACHE, {})
+    if full_name in cache:
+        return cache[full_name]
+    repo = session.exec(select(Repository).where(Repository.full_name == full_name)).first()
+    if repo is None:
+        repo = Repository(full_name=full_name)
+        session.add(repo)
+        session.flush()
+    assert repo.id is not None
+    cache[full_name] = repo.id
+    return repo.id
+
+
+def account_id(session: Session, *, login: str, github_id: int | None, kind: str) -> int:
+    """The row id of `login`, created on first use."""
+    cache: dict[str, int] = session.info.setdefault(_ACCOUNT_CACHE, {})
+    if login in cache:
+        return cache[login]
+    account = session.exec(select(Account).where(Account.login == login)).first()
+    if account is None:
+        account = Account(login=login, github_id=github_id, kind=kind)
+        session.add(account)
+        session.flush()
+    assert account.id is not None
+    cache[login] = account.id
+    return account.id
+
+
+def save_issue(session: Session, *, data: IssueData, merged_labels: Iterable[str]) -> Issue:
+    """Insert or update an issue/PR (and its PR row)."""
+    rid = repo_id(session, full_name=data.repo)
+    author = (
+        account_id(session, login=data.author, github_id=data.author_id, kind=data.author_kind)
+        if data.author
+        else None
+    )
+    fields: dict[str, Any] = {
+        "repo_id": rid,
+        "number": data.number,
+        "is_pr": data.is_pr,
+        "title": data.title,
+        "body": data.body,
+        "state": data.state,
+        "state_reason": data.state_reason,
+        "author_id": author,
+        "author_association": data.author_association,
+        "created_at": data.created_at,
+        "updated_at": data.updated_at,
+        "closed_at": data.closed_at,
+        "labels": list(data.labels),
+        "assignees": list(data.assignees),
+        "comments": data.comments,
+        "html_url": data.html_url,
+    }
+    issue = session.get(Issue, data.id)
+    if issue is None:
+        issue = Issue(id=data.id, **fields)
+    else:
+        issue.sqlmodel_update(fields)
+    session.add(issue)
+    if data.is_pr:
+        merged_at, by_label = effective_merge(data, merged_labels)
+        pr = session.get(PullRequest, data.id) or PullRequest(issue_id=data.id)
+        pr.draft, pr.merged_at, pr.merged_by_label = data.draft, merged_at, by_label
+        session.add(pr)
+    return issue
+
+
+def find_issue(session: Session, *, repo: str, number: int) -> Issue | None:
+    """The stored issue/PR `repo#number`, if any."""
+    rid = repo_id(session, full_name=repo)
+    return session.exec(select(Issue).where(Issue.repo_id == rid, Issue.number == number)).first()
+
+
+def save_comment(session: Session, *, data: CommentData, issue_id: int) -> None:
+    """Insert or update a comment."""
+    if data.author is None:
+        return
+    author = account_id(session, login=data.author, github_id=data.author_id, kind=data.author_kind)
+    fields: dict[str, Any] = {
+        "kind": data.kind,
+        "issue_id": issue_id,
+        "author_id": author,
+        "review_id": data.review_id,
+        "created_at": data.created_at,
+        "updated_at": data.updated_at,
+        "author_association": data.author_association,
+        "body": data.body,
+        "html_url": data.html_url,
+    }
+    comment = session.get(Comment, data.id)
+    if comment is None:
+        comment = Comment(id=data.id, **fields)
+    else:
+        comment.sqlmodel_update(fields)
+    session.add(comment)
+
+
+def save_review(session: Session, *, data: ReviewData, pr_id: int) -> None:
+    """Insert or update a review (PENDING ones are drafts and are not kept)."""
+    if data.reviewer is None or data.state == "PENDING":
+        return
+    reviewer = account_id(
+        session, login=data.reviewer, github_id=data.reviewer_id, kind=data.reviewer_kind
+    )
+    review = session.get(Review, data.id) or Review(
+        id=data.id, pr_id=pr_id, reviewer_id=reviewer, state=data.state
+    )
+    review.pr_id, review.reviewer_id, review.state = pr_id, reviewer, data.state
+    review.submitted_at, review.author_association = data.submitted_at, data.author_association
+    session.add(review)
+
+
+def get_state(session: Session, *, key: str) -> str | None:
+    """A sync fact by name."""
+    row = session.get(SyncState, key)
+    return row.value if row else None
+
+
+def set_state(session: Session, *, key: str, value: str, now: datetime) -> None:
+    """Record a sync fact."""
+    row = session.get(SyncState, key) or SyncState(key=key, value=value, updated_at=now)
+    row.value, row.updated_at = value, now
+    session.add(row)
+
+
+def states_with_prefix(session: Session, *, prefix: str) -> dict[str, SyncState]:
+    """All sync facts whose key starts with `prefix`."""
+    rows = session.exec(select(SyncState).where(col(SyncState.key).startswith(prefix)))
+    return {row.key: row for row in rows}
+
+
+def get_etag(session: Session, *, key: str) -> str | None:
+    """The stored ETag for a cache key."""
+    row = session.get(HttpCache, key)
+    return row.etag if row else None
+
+
+def set_etag(session: Session, *, key: str, url: str, etag: str | None, now: datetime) -> None:
+    """Remember a URL's ETag (in the same transaction as the data it describes)."""
+    if not etag:
+        return
+    row = session.get(HttpCache, key) or HttpCache(key=key, url=url, etag=etag, updated_at=now)
+    row.etag, row.updated_at = etag, now
+    session.add(row)
+
+
+def enqueue(session: Session, *, kind: str, repo: str, number: int, now: datetime) -> None:
+    """Owe a follow-up fetch (idempotent)."""
+    rid = repo_id(session, full_name=repo)
+    exists = session.exec(
+        select(SyncTask.id).where(
+            SyncTask.kind == kind, SyncTask.repo_id == rid, SyncTask.number == number
+        )
+    ).first()
+    if exists is None:
+        session.add(SyncTask(kind=kind, repo_id=rid, number=number, created_at=now))
+        session.flush()
+
+
+def next_task(session: Session, *, repo: str) -> SyncTask | None:
+    """The oldest follow-up fetch owed in `repo`."""
+    rid = repo_id(session, full_name=repo)
+    return session.exec(
+        select(SyncTask).where(SyncTask.repo_id == rid).order_by(col(SyncTask.id)).limit(1)
+    ).first()
+
+
+def pending_tasks(session: Session, *, repo: str) -> int:
+    """How many follow-up fetches are owed in `repo`."""
+    rid = repo_id(session, full_name=repo)
+    return len(session.exec(select(SyncTask.id).where(SyncTask.repo_id == rid)).all())

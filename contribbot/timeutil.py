@@ -1,0 +1,121 @@
+"""Pure time helpers: parsing user input, ISO weeks in a time zone, UTC formatting."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from contribbot.errors import UsageError
+
+WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+DURATION_RE = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def zone(name: str) -> tzinfo:
+    """The time zone called `name` (IANA), or a UsageError naming it."""
+    if name.upper() == "UTC":
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"unknown time zone {name!r} (use an IANA name like Europe/Berlin)"
+        ) from None
+
+
+def parse_time(text: str, tz: tzinfo, *, option: str = "time") -> datetime:
+    """Parse ISO 8601; a date alone is midnight in `tz`; a naive time is taken in `tz`."""
+    raw = text.strip()
+    try:
+        if len(raw) == 10:
+            return datetime.combine(date.fromisoformat(raw), time(0), tzinfo=tz)
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"{option}: {text!r} is not an ISO 8601 time (e.g. 2026-11-16 or 2026-11-16T09:00Z)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def check_window(since: datetime, until: datetime) -> None:
+    """Refuse a window whose start is after its end."""
+    if since > until:
+        raise UsageError(f"--since ({since.isoformat()}) is after --until ({until.isoformat()})")
+
+
+def week_bounds(week: str, tz: tzinfo) -> tuple[datetime, datetime]:
+    """Monday 00:00 (inclusive) to the next Monday 00:00 (exclusive) of ISO week `week` in `tz`."""
+    match = WEEK_RE.match(week.strip())
+    if not match:
+        raise UsageError(f"--week: {week!r} is not an ISO week like 2026-W47")
+    year, number = int(match.group(1)), int(match.group(2))
+    try:
+        monday = date.fromisocalendar(year, number, 1)
+    except ValueError:
+        raise UsageError(f"--week: {year} has no week {number}") from None
+    return _local_midnight(monday, tz), _local_midnight(monday + timedelta(days=7), tz)
+
+
+def week_of(moment: datetime, tz: tzinfo) -> str:
+    """The ISO week label (e.g. 2026-W47) that `moment` falls in, in `tz`."""
+    year, number, _ = moment.astimezone(tz).isocalendar()
+    return f"{year}-W{number:02d}"
+
+
+def last_complete_week(now: datetime, tz: tzinfo) -> str:
+    """The ISO week before the one `now` falls in."""
+    start, _ = week_bounds(week_of(now, tz), tz)
+    return week_of(start - timedelta(days=1), tz)
+
+
+def shift_week(week: str, weeks: int, tz: tzinfo) -> str:
+    """The ISO week `weeks` weeks after `week` (negative for before)."""
+    start, _ = week_bounds(week, tz)
+    return week_of(start + timedelta(days=7 * weeks, hours=12), tz)
+
+
+def _local_midnight(day: date, tz: tzinfo) -> datetime:
+    # Build midnight in the zone, so a DST change inside the week keeps both ends at 00:00.
+    return datetime.combine(day, time(0), tzinfo=tz)
+
+
+def utc_z(moment: datetime) -> str:
+    """Format as UTC with a Z, second precision."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_github_time(text: str | None) -> datetime | None:
+    """Parse GitHub's `2026-11-17T10:00:00Z` (None stays None)."""
+    if not text:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Attach UTC to a naive datetime (as SQLite hands them back); convert aware ones."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def parse_duration(text: str, *, key: str) -> timedelta:
+    """Parse `90s`, `15m`, `2h`, `1d`."""
+    match = DURATION_RE.match(text)
+    if not match:
+        raise UsageError(f"{key}: {text!r} is not a duration like 15m, 2h or 1d")
+    return timedelta(seconds=int(match.group(1)) * DURATION_UNITS[match.group(2)])
+
+
+def humanize_ago(delta: timedelta) -> str:
+    """`3 days ago`, `5 hours ago`, `just now`."""
+    seconds = int(delta.total_seconds())
+    if seconds < 3600:
+        minutes = seconds // 60
+        return "just now" if minutes < 1 else f"{minutes} min ago"
+    if seconds < 86400:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''} ago"
+    days = seconds // 86400
+    return f"{days} day{'s' if days != 1 else ''} ago"

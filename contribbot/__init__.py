@@ -1,3 +1,3 @@
-"""contribbot: track open-source contributions, find free good-first issues, post a weekly report."""
+"""contribbot: track open-source contributions, find free good-first issues, report weekly."""
 
 __version__ = "0.1.0"

@@ -215,6 +215,68 @@ def _window(since: str | None, until: str | None, tz_name: str) -> tuple[datetim
     return start, end
 
 
+# -- report -------------------------------------------------------------------------------
+
+ReportFormat = Literal["terminal", "markdown", "html", "json"]
+
+
+@app.command()
+@fail_cleanly
+def report(
+    config: ConfigOpt = None,
+    week: Annotated[str | None, typer.Option(help="ISO week, e.g. 2026-W47.")] = None,
+    since: Annotated[str | None, typer.Option(help="Custom window start (inclusive).")] = None,
+    until: Annotated[str | None, typer.Option(help="Custom window end (exclusive).")] = None,
+    user: UsersOpt = None,
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="terminal, markdown, html or json.")
+    ] = "terminal",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    ] = None,
+    front_matter: Annotated[
+        bool, typer.Option(help="Markdown: add YAML front matter for Jekyll/Hugo.")
+    ] = False,
+) -> None:
+    """The weekly report: totals, merged PRs, whose move each open PR is, streaks, goals.
+
+    Default: the last complete ISO week in [report] timezone. No network.
+
+    Example: contrib report --week 2026-W47 --format markdown --front-matter -o week47.md
+    """
+    from contribbot import runtime
+    from contribbot.report.service import render_report
+
+    cfg = runtime.load(config)
+    text = render_report(
+        cfg,
+        engine=runtime.database(cfg),
+        week=week,
+        since=since,
+        until=until,
+        users=user or cfg.track.users,
+        fmt=fmt,
+        front_matter=front_matter,
+        now=datetime.now(UTC),
+        console=stdout if output is None else None,
+    )
+    if output is not None:
+        _write_atomically(output, text)
+        stderr.print(f"wrote {output}")
+    elif text:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ContribError(f"cannot write {path}: {exc.strerror}") from None
+
+
 # -- status --------------------------------------------------------------------------------
 
 

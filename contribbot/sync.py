@@ -24,7 +24,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from contribbot.config import Config
-from contribbot.github.client import GitHubClient, NotFound, Response
+from contribbot.fetch import Fetcher
+from contribbot.github.client import GitHubClient, NotFound
 from contribbot.github.parse import (
     parse_event,
     parse_issue,
@@ -133,6 +134,7 @@ class Sync:
         self.now = clock
         self.users = {u.lower() for u in config.track.users}
         self.result = SyncResult()
+        self.fetch = Fetcher(client, clock)
 
     # -- the run ---------------------------------------------------------------
 
@@ -197,19 +199,6 @@ class Sync:
         self.result.items += count
         self.progress.advance(count, self.client)
 
-    def _get(self, session: Session, url: str, *, resource: str = "core") -> Response:
-        key = self.client.cache_key(url)
-        return self.client.get(url, etag=save.get_etag(session, key=key), resource=resource)
-
-    def _remember(self, session: Session, response: Response) -> None:
-        save.set_etag(
-            session,
-            key=self.client.cache_key(response.url),
-            url=response.url,
-            etag=response.etag,
-            now=self.now(),
-        )
-
     # -- the repository itself ------------------------------------------------------
 
     def _ensure_repo(self, repo: str) -> None:
@@ -217,7 +206,7 @@ class Sync:
             if save.get_state(session, key=f"repo:{repo}:meta") is not None:
                 return
             self.progress.phase(f"{repo}: checking the repository")
-            response = self._get(session, self.client.full_url(f"/repos/{repo}"))
+            response = self.fetch.get(session, self.client.full_url(f"/repos/{repo}"))
             start = (response.date or self.now()) - STREAM_MARGIN
             row = session.get(Repository, save.repo_id(session, full_name=repo))
             assert row is not None
@@ -231,7 +220,7 @@ class Sync:
             save.set_state(
                 session, key=f"repo:{repo}:meta", value=utc_z(self.now()), now=self.now()
             )
-            self._remember(session, response)
+            self.fetch.remember(session, response)
 
     # -- first sync: searches ----------------------------------------------------
 
@@ -257,7 +246,7 @@ class Sync:
                     return
                 if url is None:
                     url = self._search_url(repo, phase.qualifier.format(user=user), checkpoint)
-                response = self._get(session, url, resource="search")
+                response = self.fetch.get(session, url, resource="search")
                 items = [] if response.not_modified else response.data["items"]
                 for obj in items:
                     issue = save.save_issue(
@@ -273,7 +262,7 @@ class Sync:
                 save.set_state(
                     session, key=key, value=DONE if finished else str(last), now=self.now()
                 )
-                self._remember(session, response)
+                self.fetch.remember(session, response)
             self._saved(repo, len(items))
             if finished:
                 return
@@ -306,14 +295,14 @@ class Sync:
                     path.format(repo=repo),
                     {**params, "since": since, "per_page": self.client.per_page},
                 )
-                response = self._get(session, url)
+                response = self.fetch.get(session, url)
                 if response.not_modified:
                     return
                 items: list[dict[str, Any]] = response.data
                 kept = sum(handler(self, session, repo, obj) for obj in items)
                 newest = max((str(obj["updated_at"]) for obj in items), default=since)
                 save.set_state(session, key=key, value=str(newest), now=self.now())
-                self._remember(session, response)
+                self.fetch.remember(session, response)
             self._saved(repo, kept)
             if len(items) < self.client.per_page:
                 return
@@ -373,7 +362,7 @@ class Sync:
                 if url is None:
                     break
                 try:
-                    response = self._get(session, url)
+                    response = self.fetch.get(session, url)
                 except NotFound:
                     log.warning("@%s: no such GitHub user", user)
                     return
@@ -388,7 +377,7 @@ class Sync:
                             session, kind="reviews", repo=repo, number=event.number, now=self.now()
                         )
                 newest = max([newest, *(e.id for e in fresh)])
-                self._remember(session, response)
+                self.fetch.remember(session, response)
                 url = (
                     response.links.get("next") if len(fresh) == len(events) and last_seen else None
                 )
@@ -410,13 +399,19 @@ class Sync:
 
     def _run_task(self, session: Session, repo: str, task: SyncTask) -> int:
         try:
-            parent = self._ensure_issue(session, repo, task.number)
+            return self._fetch_owed(session, repo, task)
         except NotFound:
-            log.info("%s#%d is gone; skipping its %s", repo, task.number, task.kind)
+            # deleted, transferred, or (for reviews) not a PR after all: nothing more to owe
+            log.info("%s#%d: %s not found; skipping", repo, task.number, task.kind)
+            return 0
+
+    def _fetch_owed(self, session: Session, repo: str, task: SyncTask) -> int:
+        parent = self._ensure_issue(session, repo, task.number)
+        if task.kind == "reviews" and not parent.is_pr:
             return 0
         path, parser = TASKS[task.kind]
         count = 0
-        for obj in self._pages(session, path.format(repo=repo, number=task.number)):
+        for obj in self.fetch.pages(session, path.format(repo=repo, number=task.number)):
             if task.kind == "reviews":
                 save.save_review(session, data=parse_review(obj), pr_id=parent.id)
                 count += 1
@@ -435,21 +430,6 @@ class Sync:
         return save.save_issue(
             session, data=parse_issue(response.data), merged_labels=self._merged(repo)
         )
-
-    def _pages(self, session: Session, path: str) -> Iterable[dict[str, Any]]:
-        """Every item of a list; conditional when the list fits one page (the usual case)."""
-        url: str | None = self.client.full_url(path, {"per_page": self.client.per_page})
-        first = True
-        while url is not None:
-            response = self._get(session, url) if first else self.client.get(url)
-            if response.not_modified:
-                return
-            yield from response.data
-            url = response.links.get("next")
-            if first and url is None:
-                # A one-page list: its ETag proves the whole list unchanged next time.
-                self._remember(session, response)
-            first = False
 
     # -- small helpers -------------------------------------------------------------
 

@@ -70,13 +70,22 @@ def test_example_config_is_valid_and_documents_every_key(monkeypatch):
         ('[track]\nusers = "alice"\n', "contrib.toml:2: track.users: Input should be a valid list"),
         ('[track]\nrepos = ["pytorch"]\n', "track.repos.0: 'pytorch' is not owner/name"),
         ('[track]\nusers = ["-bad-"]\n', "track.users.0: '-bad-' is not a GitHub login"),
-        ('[github]\ntoken = "${NOPE_NOT_SET}"\n', "github.token: environment variable NOPE_NOT_SET"),
-        ('[github]\nper_page = 500\n', "github.per_page: Input should be less than or equal to 100"),
+        (
+            '[github]\ntoken = "${NOPE_NOT_SET}"\n',
+            "github.token: environment variable NOPE_NOT_SET",
+        ),
+        (
+            "[github]\nper_page = 500\n",
+            "github.per_page: Input should be less than or equal to 100",
+        ),
         ('[report]\ntimezone = "Mars/Olympus"\n', "unknown time zone 'Mars/Olympus'"),
         ('[schedule]\npoll_every = "30s"\n', "poll_every must be at least 1m"),
-        ('[goals]\nstars = 3\n', "goals: unknown metric 'stars'"),
+        ("[goals]\nstars = 3\n", "goals: unknown metric 'stars'"),
         ('[repos."not a repo"]\nmerged_labels = []\n', "'not a repo' is not owner/name"),
-        ('[[destinations]]\nname = "x"\ntype = "slack"\n', "destinations.0.webhook_url: required key"),
+        (
+            '[[destinations]]\nname = "x"\ntype = "slack"\n',
+            "destinations.0.webhook_url: required key",
+        ),
         ('[[destinations]]\nname = "x"\ntype = "teams"\n', "destinations.0"),
     ],
 )
@@ -146,7 +155,7 @@ def test_relative_sqlite_urls_resolve_against_the_config_dir(tmp_path):
 
 
 def test_goals_per_user_override_defaults(tmp_path):
-    text = '[goals]\nprs_merged = 1\ncomments = 3\n[goals.bob]\nprs_merged = 2\n'
+    text = "[goals]\nprs_merged = 1\ncomments = 3\n[goals.bob]\nprs_merged = 2\n"
     config = parse_config(tomllib.loads(text), path=tmp_path / "c.toml", text=text)
     assert config.goals_for("bob") == {"prs_merged": 2, "comments": 3}
     assert config.goals_for("alice") == {"prs_merged": 1, "comments": 3}

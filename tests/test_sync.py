@@ -1,0 +1,273 @@
+"""The sync against the GitHub stand-in: cheap first sync, free idle polls, faults, limits."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timedelta
+
+import pytest
+from conftest import NOW, TOKEN, cli, load, write_config
+
+from contribbot.activity import contributions
+from contribbot.fakehub import Dataset, FakeHub
+from contribbot.github.client import GitHubClient
+from contribbot.store.db import open_database, session_scope
+from contribbot.sync import Sync
+
+EPOCH = datetime(2000, 1, 1, tzinfo=NOW.tzinfo)
+
+
+def expected(ds: Dataset, users: set[str], since: datetime, until: datetime) -> set[tuple]:
+    """An independent oracle: the contributions, computed from the data set itself."""
+    out = set()
+    for repo in ds.repos.values():
+        for issue in repo.issues.values():
+            if issue.user in users:
+                kind = "pr" if issue.is_pr else "issue"
+                out.add(
+                    (f"{kind}_opened", issue.user, repo.full_name, issue.number, issue.created_at)
+                )
+                landed = issue.merged_at or (
+                    issue.closed_at
+                    if issue.state == "closed" and "Merged" in issue.labels
+                    else None
+                )
+                if issue.is_pr and landed:
+                    out.add(("pr_merged", issue.user, repo.full_name, issue.number, landed))
+                elif issue.state == "closed":
+                    out.add(
+                        (
+                            f"{kind}_closed",
+                            issue.user,
+                            repo.full_name,
+                            issue.number,
+                            issue.closed_at,
+                        )
+                    )
+            for review in issue.reviews:
+                if (
+                    review.user in users
+                    and review.user != issue.user
+                    and review.state != "PENDING"
+                    and review.submitted_at
+                ):
+                    out.add(
+                        ("review", review.user, repo.full_name, issue.number, review.submitted_at)
+                    )
+            for comment in issue.comments:
+                if comment.user in users:
+                    out.add(
+                        ("comment", comment.user, repo.full_name, issue.number, comment.created_at)
+                    )
+    return {c for c in out if since <= c[4] < until}
+
+
+def stored(engine, users, since=EPOCH, until=None) -> set[tuple]:
+    with session_scope(engine) as session:
+        items = contributions(
+            session, users=list(users), since=since, until=until or NOW + timedelta(days=1)
+        )
+    return {(c.kind, c.user, c.repo, c.number, c.at) for c in items}
+
+
+def run_sync(config, hub: FakeHub) -> tuple[Sync, GitHubClient]:
+    client = GitHubClient(api_url=hub.base_url, token=TOKEN, backoff_factor=0.01)
+    sync = Sync(
+        engine=open_database(config.database_url()), client=client, config=config, clock=hub.now
+    )
+    sync.run()
+    return sync, client
+
+
+def test_first_sync_matches_the_data_set_and_costs_the_users_items_not_the_repos(tmp_path, hub):
+    config = load(write_config(tmp_path, hub.base_url, users=["alice"], repos=["pytorch/pytorch"]))
+    sync, client = run_sync(config, hub)
+    assert sync.result.exit_code == 0
+    engine = open_database(config.database_url())
+    assert stored(engine, ["alice"]) == expected(
+        hub.dataset, {"alice"}, EPOCH, NOW + timedelta(days=1)
+    )
+
+    repo = hub.dataset.repos["pytorch/pytorch"]
+    authored = [i for i in repo.issues.values() if i.user == "alice"]
+    reviewed = {
+        r.issue.number
+        for i in repo.issues.values()
+        for r in i.reviews
+        if r.user == "alice" and i.user != "alice"
+    }
+    commented = {
+        c.issue.number for i in repo.issues.values() for c in i.comments if c.user == "alice"
+    }
+    searches = [r for r in hub.requests if r.path == "/search/issues"]
+    # the searches cost the user's own items / 100 (+1 per phase for the last, short page)
+    assert (
+        len(searches)
+        <= math.ceil(len(authored) / 100)
+        + math.ceil(len(reviewed) / 100)
+        + math.ceil(len(commented) / 100)
+        + 3
+    )
+    # and the follow-ups one per reviewed PR / commented issue / own recent PR, never the repo
+    assert client.usage.sent <= len(searches) + len(reviewed) + len(commented) + len(authored) + 10
+    assert client.usage.sent < len(repo.issues) / 4
+    for request in hub.requests:
+        if request.path.startswith("/repos/") and request.path.endswith(
+            ("/issues", "/issues/comments", "/pulls/comments")
+        ):
+            assert "since" in request.query, request  # no listing of the whole repository
+
+
+def test_idle_poll_is_all_304_and_within_budget(tmp_path, hub):
+    config = load(write_config(tmp_path, hub.base_url))
+    run_sync(config, hub)
+    hub.clear_requests()
+    sync, client = run_sync(config, hub)
+    assert sync.result.items == 0
+    budget = 3 * len(config.track.repos) + len(config.track.users)
+    assert len(hub.requests) <= budget
+    assert all(r.conditional and r.status == 304 for r in hub.requests), hub.requests
+    assert hub.spent() == 0 and client.usage.spent == 0
+
+
+def test_incremental_sync_picks_up_a_comment_a_review_and_a_merge(tmp_path, hub):
+    config = load(write_config(tmp_path, hub.base_url))
+    run_sync(config, hub)
+    ds = hub.dataset
+    open_pr = ds.alice_open_prs["approved"]
+    others_pr = next(
+        i.number
+        for i in ds.repos["pytorch/pytorch"].issues.values()
+        if i.is_pr and i.state == "open" and i.user not in ("alice", "bob", "carol")
+    )
+    hub.advance(timedelta(minutes=5))
+    hub.add_comment(
+        "pytorch/pytorch", ds.candidates_by_kind["free_quiet"], "alice", "Looking into it"
+    )
+    hub.add_review(
+        "pytorch/pytorch", others_pr, "alice", "APPROVED"
+    )  # no inline comment: only events show it
+    hub.merge_pr("pytorch/pytorch", open_pr, via_label=True)
+    hub.clear_requests()
+    run_sync(config, hub)
+    engine = open_database(config.database_url())
+    since = hub.now() - timedelta(minutes=2)
+    got = {(kind, number) for kind, _, _, number, _ in stored(engine, ["alice"], since=since)}
+    assert ("comment", ds.candidates_by_kind["free_quiet"]) in got
+    assert ("review", others_pr) in got
+    assert ("pr_merged", open_pr) in got
+    assert stored(engine, ["alice", "bob", "carol"]) == expected(
+        hub.dataset, {"alice", "bob", "carol"}, EPOCH, NOW + timedelta(days=1)
+    )
+    searches = [r for r in hub.requests if r.path.startswith("/search")]
+    assert searches == []  # polls never search
+
+
+@pytest.mark.parametrize("kind", ["500", "502", "drop", "secondary", "429"])
+def test_faults_are_retried_and_lose_nothing(tmp_path, hub, kind):
+    config = load(write_config(tmp_path, hub.base_url, users=["bob"]))
+    hub.inject(r"/search/issues|/issues$|/reviews$", kind, times=2, retry_after=1)
+    sync, _ = run_sync(config, hub)
+    assert sync.result.exit_code == 0
+    engine = open_database(config.database_url())
+    assert stored(engine, ["bob"]) == expected(hub.dataset, {"bob"}, EPOCH, NOW + timedelta(days=1))
+    assert any(r.status != 200 and r.status != 304 for r in hub.requests)  # the faults happened
+
+
+def test_waits_for_the_rate_limit_reset_instead_of_running_dry(tmp_path, hub, caplog):
+    config = load(write_config(tmp_path, hub.base_url, users=["bob"]))
+    hub.set_rate_limit(25, window_s=2)
+    with caplog.at_level("WARNING", logger="contribbot.github"):
+        sync, client = run_sync(config, hub)
+    assert sync.result.exit_code == 0
+    assert client.usage.waited_s > 0
+    assert "waiting" in caplog.text and "for the reset" in caplog.text
+    assert not [r for r in hub.requests if r.status == 403]  # never hit the wall
+    engine = open_database(config.database_url())
+    assert stored(engine, ["bob"]) == expected(hub.dataset, {"bob"}, EPOCH, NOW + timedelta(days=1))
+
+
+def test_missing_repo_is_one_line_and_the_others_still_sync(tmp_path, hub):
+    path = write_config(tmp_path, hub.base_url, repos=["pytorch/nope", "pytorch/tutorials"])
+    code, out, err = cli("sync", "--config", str(path), "--quiet")
+    assert code == 1
+    assert "pytorch/nope: repository not found, or the token cannot see it" in err
+    assert "Traceback" not in out + err
+    code, out, _ = cli("status", "--config", str(path), "--format", "json")
+    doc = json.loads(out)
+    tutorials = next(r for r in doc["repos"] if r["repo"] == "pytorch/tutorials")
+    assert tutorials["last_synced"] and tutorials["items_stored"] > 0
+
+
+def test_hidden_repo_counts_as_missing(tmp_path, hub):
+    hub.hide_repo("pytorch/tutorials")
+    path = write_config(tmp_path, hub.base_url, repos=["pytorch/tutorials"], users=["bob"])
+    code, _, err = cli("sync", "--config", str(path), "--quiet")
+    assert code == 1 and "pytorch/tutorials: repository not found" in err
+
+
+def test_bad_token_is_exit_2_and_never_printed(tmp_path, hub):
+    path = write_config(tmp_path, hub.base_url, token="ghp_wrongwrongwrong")
+    code, out, err = cli("sync", "--config", str(path))
+    assert code == 2
+    assert "GitHub rejected the token" in err
+    assert "ghp_wrongwrongwrong" not in out + err
+    assert "Traceback" not in out + err
+
+
+def test_token_is_not_stored_or_logged(tmp_path, hub, caplog):
+    path = write_config(tmp_path, hub.base_url, users=["bob"])
+    with caplog.at_level("DEBUG"):
+        code, out, err = cli("sync", "--config", str(path))
+    assert code == 0, err
+    for name in ("contrib.db", "contrib.db-wal"):
+        file = tmp_path / name
+        if file.exists():
+            assert TOKEN.encode() not in file.read_bytes()
+    assert TOKEN not in caplog.text + out + err
+
+
+def test_activity_json_contract_against_the_data_set(tmp_path, hub):
+    path = write_config(tmp_path, hub.base_url)
+    assert cli("sync", "--config", str(path), "--quiet")[0] == 0
+    since, until = NOW - timedelta(days=30), NOW
+    code, out, err = cli(
+        "activity",
+        "--config",
+        str(path),
+        "--since",
+        since.isoformat(),
+        "--until",
+        until.isoformat(),
+        "--format",
+        "json",
+        "--user",
+        "alice",
+        "--user",
+        "bob",
+    )
+    assert code == 0, err
+    rows = json.loads(out)
+    assert rows, "the data set has activity in the last 30 days"
+    assert [r["at"] for r in rows] == sorted(r["at"] for r in rows)
+    for row in rows:
+        assert set(row) >= {"kind", "user", "repo", "number", "title", "url", "at"}
+        assert row["at"].endswith("Z") and row["url"].startswith("https://github.com/")
+        assert ("state" in row) == (row["kind"] == "review")
+    got = {(r["kind"], r["user"], r["repo"], r["number"], r["at"]) for r in rows}
+    want = {
+        (k, u, r, n, at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        for k, u, r, n, at in expected(hub.dataset, {"alice", "bob"}, since, until)
+    }
+    assert got == want
+
+
+def test_activity_rejects_bad_windows(tmp_path, hub):
+    path = write_config(tmp_path, hub.base_url)
+    code, _, err = cli("activity", "--config", str(path), "--since", "last tuesday")
+    assert code == 2 and "--since: 'last tuesday' is not an ISO 8601 time" in err
+    code, _, err = cli(
+        "activity", "--config", str(path), "--since", "2026-11-20", "--until", "2026-11-01"
+    )
+    assert code == 2 and "is after --until" in err

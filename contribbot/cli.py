@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Literal, ParamSpec, TypeVar
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -152,8 +152,11 @@ def sync(
         raise UsageError(f"{cfg.path}: [track] needs at least one user and one repo")
     engine = runtime.database(cfg)
     client = runtime.github_client(cfg)
-    with runtime.exclusive(cfg, wait_s=wait, what="contrib sync"), SyncProgress(quiet=quiet) as bar:
-        result = Sync(engine=engine, client=client, config=cfg, progress=bar).run()
+    with runtime.exclusive(cfg, wait_s=wait, what="contrib sync"):
+        with SyncProgress(quiet=quiet) as bar:
+            result = Sync(engine=engine, client=client, config=cfg, progress=bar).run()
+        if not result.stopped:
+            _refresh_candidates_if_due(cfg, engine, client, quiet=quiet)
     usage = client.usage
     if not quiet:
         stderr.print(
@@ -165,6 +168,94 @@ def sync(
         if outcome.error:
             stderr.print(Text(f"error: {outcome.error}", style="red"))
     raise typer.Exit(result.exit_code)
+
+
+def _refresh_candidates_if_due(cfg: Any, engine: Any, client: Any, *, quiet: bool) -> None:
+    from contribbot.candidates.refresh import candidates_due, refresh_candidates
+    from contribbot.store.db import session_scope
+
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        if not candidates_due(session, config=cfg, now=now):
+            return
+    done = refresh_candidates(
+        engine=engine, client=client, config=cfg, clock=lambda: datetime.now(UTC)
+    )
+    if not quiet:
+        stderr.print(
+            f"candidates: {done.listed} listed, {done.new} new, {done.closed} closed, "
+            f"{done.timelines_checked} timelines checked ({done.timelines_changed} changed)"
+        )
+
+
+# -- candidates -----------------------------------------------------------------------------
+
+CandidatesFormat = Literal["table", "json", "markdown"]
+
+
+@app.command()
+@fail_cleanly
+def candidates(
+    config: ConfigOpt = None,
+    user: UsersOpt = None,
+    repo: Annotated[
+        list[str] | None, typer.Option("--repo", "-r", help="Only this tracked repo (repeatable).")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many per user.")] = 10,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also taken ones, and those given to a better fit.")
+    ] = False,
+    fmt: Annotated[
+        CandidatesFormat, typer.Option("--format", "-f", help="table, json or markdown.")
+    ] = "table",
+    refresh: Annotated[
+        bool,
+        typer.Option(help="Fetch candidates from GitHub first (otherwise `contrib sync` does)."),
+    ] = False,
+) -> None:
+    """Good-first issues you can really pick up today: still free, ranked for you, with reasons.
+
+    Example: contrib candidates --user alice --limit 5 --format json
+    """
+    from contribbot import runtime
+    from contribbot.candidates.model import candidate_to_json
+    from contribbot.candidates.render import candidates_markdown, candidates_table
+    from contribbot.candidates.service import rank
+    from contribbot.console import print_json, setup_logging
+    from contribbot.store.db import session_scope
+
+    setup_logging(quiet=True)
+    cfg = runtime.load(config)
+    repos = repo or cfg.track.repos
+    unknown = [r for r in repos if r not in cfg.track.repos]
+    if unknown:
+        raise UsageError(f"--repo: {unknown[0]} is not in [track] repos of {cfg.path}")
+    users = user or cfg.track.users
+    engine = runtime.database(cfg)
+    if refresh:
+        from contribbot.candidates.refresh import refresh_candidates
+
+        with runtime.exclusive(cfg, wait_s=60, what="contrib candidates --refresh"):
+            refresh_candidates(
+                engine=engine,
+                client=runtime.github_client(cfg),
+                config=cfg,
+                clock=lambda: datetime.now(UTC),
+            )
+    with session_scope(engine) as session:
+        ranked = rank(
+            session, config=cfg, users=users, repos=repos, now=datetime.now(UTC), show_all=show_all
+        )
+    rows = [r for login in users for r in ranked.get(login, [])[:limit]]
+    rows.sort(key=lambda r: (r.candidate.status == "taken", -r.candidate.score))
+    if fmt == "json":
+        print_json([candidate_to_json(r.candidate, new=r.new) for r in rows])
+    elif fmt == "markdown":
+        sys.stdout.write(candidates_markdown(rows, title="Good first issues"))
+    elif rows:
+        stdout.print(candidates_table(rows, title="Good first issues (best first)"))
+    else:
+        stdout.print("No candidates yet: run `contrib sync` (it refreshes them once a day).")
 
 
 # -- activity ------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -34,20 +34,22 @@ class Fetcher:
             now=self.now(),
         )
 
-    def pages(self, session: Session, path: str, **params: Any) -> Iterator[dict[str, Any]]:
-        """Every item of a list; nothing when page 1 is unchanged and the list fits one page.
+    def collect(self, session: Session, path: str, **params: Any) -> list[dict[str, Any]] | None:
+        """Every item of a list, or None when it is unchanged since the stored ETag.
 
         Only one-page lists keep an ETag: a 304 on page 1 of a longer list would hide
         the Link to the pages after it.
         """
         url: str | None = self.client.full_url(path, {**params, "per_page": self.client.per_page})
+        items: list[dict[str, Any]] = []
         first = True
         while url is not None:
             response = self.get(session, url) if first else self.client.get(url)
             if response.not_modified:
-                return
-            yield from response.data
+                return None
+            items.extend(response.data)
             url = response.links.get("next")
             if first and url is None:
                 self.remember(session, response)
             first = False
+        return items

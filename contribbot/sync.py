@@ -411,7 +411,7 @@ class Sync:
             return 0
         path, parser = TASKS[task.kind]
         count = 0
-        for obj in self.fetch.pages(session, path.format(repo=repo, number=task.number)):
+        for obj in self.fetch.collect(session, path.format(repo=repo, number=task.number)) or []:
             if task.kind == "reviews":
                 save.save_review(session, data=parse_review(obj), pr_id=parent.id)
                 count += 1

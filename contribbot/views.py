@@ -25,7 +25,10 @@ def print_activity(
         return
     table = Table(title=title, title_justify="left")
     for column in ("when", "user", "what", "item", "title"):
-        table.add_column(column, overflow="fold" if column == "title" else "ellipsis")
+        if column == "title":
+            table.add_column(column, overflow="fold", ratio=1)
+        else:
+            table.add_column(column, no_wrap=True)
     for item in items:
         what = item.kind.replace("_", " ") + (f" ({item.state.lower()})" if item.state else "")
         table.add_row(
@@ -39,37 +42,29 @@ def print_activity(
 
 
 def print_status(doc: dict[str, Any], console: Console) -> None:
-    """The status document as tables."""
-    table = Table(title="Sync status", title_justify="left")
-    for column in (
-        "repo",
-        "user",
-        "PRs",
-        "issues",
-        "reviews",
-        "comments",
-        "first sync",
-        "last synced",
-    ):
-        table.add_column(
-            column,
-            justify="right" if column in ("PRs", "issues", "reviews", "comments") else "left",
-        )
+    """The status document: one table per repo, then the rate limit."""
     for repo in doc["repos"]:
-        for i, user in enumerate(repo["users"]):
+        synced = (repo["last_synced"] or "never").replace("T", " ").removesuffix("Z")
+        pending = f", {repo['pending_fetches']} fetches pending" if repo["pending_fetches"] else ""
+        title = f"{repo['repo']}: last synced {synced} UTC, {repo['items_stored']} items{pending}"
+        table = Table(title=title, title_justify="left")
+        table.add_column("user", no_wrap=True)
+        for column in ("PRs", "issues", "reviews", "comments"):
+            table.add_column(column, justify="right")
+        table.add_column("first sync")
+        for user in repo["users"]:
             table.add_row(
-                Text(repo["repo"] if i == 0 else ""),
                 Text(user["login"]),
                 str(user["prs"]),
                 str(user["issues"]),
                 str(user["reviews"]),
                 str(user["comments"]),
                 "done" if user["first_sync_done"] else "not yet",
-                (repo["last_synced"] or "never") if i == 0 else "",
             )
-    console.print(table)
+        console.print(table)
     for resource, rate in sorted(doc["rate_limit"].items()):
+        reset = rate["reset"].replace("T", " ").removesuffix("Z")
         console.print(
             f"rate limit ({resource}): {rate['remaining']} of {rate['limit']} left, "
-            f"resets {rate['reset']} (as of {rate['as_of'][:19]})"
+            f"resets {reset} UTC"
         )

@@ -275,19 +275,9 @@ def build_candidate(
     )
 
 
-def candidate_to_json(c: Candidate) -> dict[str, Any]:
-    """The JSON contract: one object per user per issue."""
-    pr = None
-    if c.pr is not None:
-        pr = {
-            "repo": c.pr.repo,
-            "number": c.pr.number,
-            "url": c.pr.url,
-            "state": c.pr.state,
-            "merged": c.pr.merged,
-            "updated_at": utc_z(c.pr.updated_at),
-        }
-    return {
+def candidate_to_json(c: Candidate, *, new: bool | None = None) -> dict[str, Any]:
+    """The JSON contract: one object per user per issue (`pr` is the PR's number, or null)."""
+    out: dict[str, Any] = {
         "repo": c.repo,
         "number": c.number,
         "title": c.title,
@@ -297,10 +287,15 @@ def candidate_to_json(c: Candidate) -> dict[str, Any]:
         "score": c.score,
         "reasons": list(c.reasons),
         "taken_by": c.taken_by,
-        "pr": pr,
+        "pr": c.pr.number if c.pr is not None else None,
         "first_seen": utc_z(c.first_seen) if c.first_seen else None,
         "user": c.user,
     }
+    if c.pr is not None:
+        out["pr_url"] = c.pr.url  # the PR may live in another repository
+    if new is not None:
+        out["new"] = new  # first seen since the last weekly report
+    return out
 
 
 # --- parsing GitHub's timeline JSON -------------------------------------------------

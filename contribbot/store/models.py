@@ -162,3 +162,21 @@ class SyncTask(SQLModel, table=True):
     repo_id: int = Field(foreign_key="repository.id")
     number: int
     created_at: datetime = _time(nullable=False)
+
+
+class CandidateRecord(SQLModel, table=True):
+    """A good-first-issue candidate's history, and its timeline as last fetched."""
+
+    __tablename__ = "candidate"
+
+    issue_id: int = Field(primary_key=True, foreign_key="issue.id", sa_type=BigInteger)
+    repo_id: int = Field(foreign_key="repository.id", index=True)
+    number: int
+    first_seen: datetime = _time(nullable=False)
+    checked_at: datetime | None = _time()
+    taken_at: datetime | None = _time()  # when it became taken (for someone not involved)
+    closed_at: datetime | None = _time()
+    status: str = Field(default="free", max_length=20)  # as seen by someone not involved
+    timeline: list[dict[str, Any]] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )

@@ -1,0 +1,234 @@
+"""Fetch good-first-issue candidates and their timelines into the database (all conditional).
+
+Per repo: one request per beginner label (open issues with that label; 304 when
+nothing changed), then one timeline request per open candidate (304 when that
+issue's timeline is unchanged). The first refresh also fetches the changed-file
+lists of each tracked user's recent PRs, for the "fit" part of the ranking.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, func, select
+
+from contribbot.candidates.model import timeline_entry_from_json
+from contribbot.candidates.rules import assess
+from contribbot.candidates.store import candidate_issue, load_timeline, timeline_to_json
+from contribbot.config import Config
+from contribbot.fetch import Fetcher
+from contribbot.github.client import GitHubClient, NotFound
+from contribbot.github.parse import parse_issue
+from contribbot.store import save
+from contribbot.store.db import session_scope
+from contribbot.store.models import Account, CandidateRecord, Issue, PullRequest, Repository
+from contribbot.timeutil import utc_z
+
+log = logging.getLogger("contribbot.candidates")
+
+PROFILE_PRS = 30  # recent PRs per user whose changed files feed the "fit" ranking
+REFRESHED_KEY = "candidates:refreshed_at"
+
+
+@dataclass
+class RefreshResult:
+    """What a refresh did."""
+
+    listed: int = 0
+    new: int = 0
+    closed: int = 0
+    timelines_checked: int = 0
+    timelines_changed: int = 0
+    profile_prs: int = 0
+
+
+def candidates_due(session: Session, *, config: Config, now: datetime) -> bool:
+    """True when the last refresh is older than [schedule] candidates (or never happened)."""
+    from contribbot.timeutil import parse_duration, parse_github_time
+
+    last = parse_github_time(save.get_state(session, key=REFRESHED_KEY))
+    every = parse_duration(config.schedule.candidates, key="schedule.candidates")
+    return last is None or now - last >= every
+
+
+def refresh_candidates(
+    *,
+    engine: Engine,
+    client: GitHubClient,
+    config: Config,
+    clock: Callable[[], datetime],
+    should_stop: Callable[[], bool] = lambda: False,
+) -> RefreshResult:
+    """Refresh candidates in every tracked repo, then the users' PR file lists."""
+    fetch = Fetcher(client, clock)
+    result = RefreshResult()
+    for repo in config.track.repos:
+        if should_stop():
+            return result
+        try:
+            _refresh_repo(engine, fetch, config, repo, result, should_stop)
+        except NotFound:
+            log.error("%s: repository not found, or the token cannot see it", repo)
+    for login in config.track.users:
+        if should_stop():
+            return result
+        result.profile_prs += _profile_files(engine, fetch, login)
+    with session_scope(engine) as session:
+        save.set_state(session, key=REFRESHED_KEY, value=utc_z(clock()), now=clock())
+    return result
+
+
+def _refresh_repo(
+    engine: Engine,
+    fetch: Fetcher,
+    config: Config,
+    repo: str,
+    result: RefreshResult,
+    should_stop: Callable[[], bool],
+) -> None:
+    settings = config.repo(repo)
+    labels = {label.lower() for label in settings.candidate_labels}
+    listed: set[int] = set()
+    changed: set[str] = set()
+    for label in settings.candidate_labels:
+        with session_scope(engine) as session:
+            items = fetch.collect(
+                session, f"/repos/{repo}/issues", state="open", labels=label, sort="created"
+            )
+            if items is None:
+                continue
+            changed.add(label.lower())
+            for obj in items:
+                if "pull_request" not in obj:
+                    listed.add(_save_listed(session, fetch, settings.merged_labels, obj, result))
+    result.listed += len(listed)
+    checks = 0
+    for issue_id in _open_candidates(engine, repo):
+        if should_stop() or checks >= config.candidates.max_timeline_checks:
+            return
+        with session_scope(engine) as session:
+            record = session.get(CandidateRecord, issue_id)
+            issue = session.get(Issue, issue_id)
+            assert record is not None and issue is not None
+            if issue.number not in listed and {x.lower() for x in issue.labels} & changed:
+                issue = _refetch(session, fetch, repo, issue, settings.merged_labels)
+            if issue.state == "closed" or not {x.lower() for x in issue.labels} & labels:
+                record.closed_at = issue.closed_at or fetch.now()
+                record.status = "closed" if issue.state == "closed" else "unlabeled"
+                result.closed += 1
+                continue
+            checks += 1
+            _check_timeline(session, fetch, config, repo, issue, record, result)
+
+
+def _save_listed(
+    session: Session,
+    fetch: Fetcher,
+    merged_labels: list[str],
+    obj: dict[str, Any],
+    result: RefreshResult,
+) -> int:
+    issue = save.save_issue(session, data=parse_issue(obj), merged_labels=merged_labels)
+    record = session.get(CandidateRecord, issue.id)
+    if record is None:
+        session.add(
+            CandidateRecord(
+                issue_id=issue.id,
+                repo_id=issue.repo_id,
+                number=issue.number,
+                first_seen=fetch.now(),
+            )
+        )
+        result.new += 1
+    elif record.closed_at is not None:  # reopened, or labelled again
+        record.closed_at, record.status = None, "free"
+        session.add(record)
+    return issue.number
+
+
+def _open_candidates(engine: Engine, repo: str) -> list[int]:
+    with session_scope(engine) as session:
+        rid = save.repo_id(session, full_name=repo)
+        query = (
+            select(CandidateRecord.issue_id)
+            .where(CandidateRecord.repo_id == rid, col(CandidateRecord.closed_at).is_(None))
+            .order_by(func.coalesce(CandidateRecord.checked_at, CandidateRecord.first_seen))
+        )
+        return list(session.exec(query))
+
+
+def _refetch(
+    session: Session, fetch: Fetcher, repo: str, issue: Issue, merged_labels: list[str]
+) -> Issue:
+    response = fetch.get(session, fetch.client.full_url(f"/repos/{repo}/issues/{issue.number}"))
+    if response.not_modified:
+        return issue
+    fetch.remember(session, response)
+    return save.save_issue(session, data=parse_issue(response.data), merged_labels=merged_labels)
+
+
+def _check_timeline(
+    session: Session,
+    fetch: Fetcher,
+    config: Config,
+    repo: str,
+    issue: Issue,
+    record: CandidateRecord,
+    result: RefreshResult,
+) -> None:
+    result.timelines_checked += 1
+    items = fetch.collect(session, f"/repos/{repo}/issues/{issue.number}/timeline")
+    merged = tuple(config.repo(repo).merged_labels)
+    if items is not None:
+        entries = [timeline_entry_from_json(obj, merged_labels=merged) for obj in items]
+        record.timeline = timeline_to_json([e for e in entries if e is not None])
+        result.timelines_changed += 1
+    now = fetch.now()
+    author = session.get(Account, issue.author_id) if issue.author_id else None
+    timeline = load_timeline(record.timeline)
+    seen = assess(candidate_issue(issue, repo, author, timeline), timeline, "", now)
+    if seen.status == "taken" and record.status != "taken":
+        record.taken_at = seen.taken_at or now
+    elif seen.status != "taken":
+        record.taken_at = None
+    record.status, record.checked_at = seen.status, now
+    session.add(record)
+
+
+def _profile_files(engine: Engine, fetch: Fetcher, login: str) -> int:
+    """Changed files of the user's most recent PRs that have none stored yet."""
+    with session_scope(engine) as session:
+        account = session.exec(
+            select(Account).where(func.lower(Account.login) == login.lower())
+        ).first()
+        if account is None:
+            return 0
+        rows = session.exec(
+            select(Issue, PullRequest)
+            .join(PullRequest, col(PullRequest.issue_id) == Issue.id)
+            .where(Issue.author_id == account.id)
+            .order_by(col(Issue.created_at).desc())
+            .limit(PROFILE_PRS)
+        ).all()
+        todo = [(issue.id, issue.repo_id, issue.number) for issue, pr in rows if pr.files is None]
+    done = 0
+    for issue_id, repo_id, number in todo:
+        with session_scope(engine) as session:
+            pr = session.get(PullRequest, issue_id)
+            repository = session.get(Repository, repo_id)
+            assert pr is not None and repository is not None
+            repo = repository.full_name
+            try:
+                files = fetch.collect(session, f"/repos/{repo}/pulls/{number}/files")
+            except NotFound:
+                files = []
+            if files is not None:
+                pr.files = [str(f["filename"]) for f in files]
+                session.add(pr)
+                done += 1
+    return done

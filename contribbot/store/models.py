@@ -180,3 +180,29 @@ class CandidateRecord(SQLModel, table=True):
     timeline: list[dict[str, Any]] | None = Field(
         default=None, sa_column=Column(JSON, nullable=True)
     )
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: one row per message to post, keyed so a report goes out once per destination.
+
+    status: pending -> sending (recorded before the POST) -> sent | failed | failed_permanent.
+    A row still "sending" after a crash is in doubt: it is re-sent marked "(resent)".
+    """
+
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("destination", "kind", "subject", "period", "part"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    destination: str = Field(max_length=100)
+    kind: str = Field(max_length=20)  # weekly, daily, candidates
+    subject: str = Field(max_length=100)  # a login, or "cohort"
+    period: str = Field(max_length=40)  # 2026-W47, or a date for daily
+    part: int = Field(default=1)
+    parts: int = Field(default=1)
+    status: str = Field(default="pending", max_length=20, index=True)
+    attempts: int = Field(default=0)
+    created_at: datetime = _time(nullable=False)
+    attempted_at: datetime | None = _time()
+    sent_at: datetime | None = _time()
+    message_id: str | None = Field(default=None, max_length=100)
+    error: str | None = Field(default=None, sa_type=Text)

@@ -328,17 +328,26 @@ def report(
     front_matter: Annotated[
         bool, typer.Option(help="Markdown: add YAML front matter for Jekyll/Hugo.")
     ] = False,
+    send: Annotated[
+        bool, typer.Option("--send", help="Post it to the configured destinations (once each).")
+    ] = False,
+    to: Annotated[str | None, typer.Option("--to", help="Only this destination (by name).")] = None,
 ) -> None:
     """The weekly report: totals, merged PRs, whose move each open PR is, streaks, goals.
 
-    Default: the last complete ISO week in [report] timezone. No network.
+    Default: the last complete ISO week in [report] timezone. No network, except --send.
 
     Example: contrib report --week 2026-W47 --format markdown --front-matter -o week47.md
+
+    Example: contrib report --send --to team-slack
     """
     from contribbot import runtime
     from contribbot.report.service import render_report
 
     cfg = runtime.load(config)
+    if send or to:
+        _send_report(cfg, week=week, since=since, until=until, to=to)
+        return
     text = render_report(
         cfg,
         engine=runtime.database(cfg),
@@ -358,6 +367,37 @@ def report(
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
+def _send_report(
+    cfg: Any, *, week: str | None, since: str | None, until: str | None, to: str | None = None
+) -> None:
+    from contribbot import jobs, runtime
+    from contribbot.console import setup_logging
+    from contribbot.deliver.service import send_due
+    from contribbot.report.build import resolve_window
+
+    if since or until:
+        raise UsageError("--send posts a whole ISO week: use --week, not --since/--until")
+    if not cfg.destinations:
+        raise UsageError(f"{cfg.path}: no [[destinations]] to send to")
+    setup_logging()
+    now = datetime.now(UTC)
+    label = resolve_window(
+        week=week, since=None, until=None, tz_name=cfg.report.timezone, now=now
+    ).week
+    assert label is not None
+    engine = runtime.database(cfg)
+    with runtime.exclusive(cfg, wait_s=60, what="contrib report --send"):
+        planned = jobs.deliver_weekly(engine, cfg, week=label, now=now, only=to)
+        summary = send_due(engine, config=cfg, only=to, clock=lambda: datetime.now(UTC))
+    stderr.print(f"{label}: {planned} messages planned, {summary.sent} posted")
+    if planned == 0 and summary.sent == 0 and summary.failed == 0:
+        stderr.print("nothing new to post: this week's report already went to every destination")
+    for name, problem in summary.problems.items():
+        stderr.print(Text(f"error: {name}: {problem}", style="red"))
+    if summary.failed:
+        raise typer.Exit(1)
+
+
 def _write_atomically(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     try:
@@ -366,6 +406,102 @@ def _write_atomically(path: Path, text: str) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise ContribError(f"cannot write {path}: {exc.strerror}") from None
+
+
+# -- deliveries and the daemon ------------------------------------------------------------
+
+
+@app.command()
+@fail_cleanly
+def deliveries(
+    config: ConfigOpt = None,
+    retry: Annotated[bool, typer.Option("--retry", help="Re-send what failed.")] = False,
+    fmt: Annotated[TableJson, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """The outbox: every post, its status, and why it failed.
+
+    Example: contrib deliveries --retry
+    """
+    from contribbot import runtime
+    from contribbot.console import print_json, setup_logging
+    from contribbot.deliver.service import rows_for_listing, send_due
+    from contribbot.views import deliveries_table
+
+    cfg = runtime.load(config)
+    engine = runtime.database(cfg)
+    if retry:
+        setup_logging()
+        with runtime.exclusive(cfg, wait_s=60, what="contrib deliveries --retry"):
+            summary = send_due(
+                engine, config=cfg, retry_failed=True, clock=lambda: datetime.now(UTC)
+            )
+        stderr.print(f"{summary.sent} posted, {summary.failed} failed")
+        for name, problem in summary.problems.items():
+            stderr.print(Text(f"error: {name}: {problem}", style="red"))
+    rows = rows_for_listing(engine)
+    if fmt == "json":
+        print_json(
+            [
+                {
+                    "id": r.id,
+                    "destination": r.destination,
+                    "kind": r.kind,
+                    "subject": r.subject,
+                    "period": r.period,
+                    "part": r.part,
+                    "parts": r.parts,
+                    "status": r.status,
+                    "attempts": r.attempts,
+                    "sent_at": r.sent_at.isoformat() if r.sent_at else None,
+                    "message_id": r.message_id,
+                    "error": r.error,
+                }
+                for r in rows
+            ]
+        )
+    elif rows:
+        stdout.print(deliveries_table(rows))
+    else:
+        stdout.print("The outbox is empty: nothing has been posted yet.")
+    if retry and summary.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+@fail_cleanly
+def daemon(
+    config: ConfigOpt = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Run what is due, then exit (for cron).")
+    ] = False,
+    log_format: Annotated[
+        Literal["text", "json"],
+        typer.Option("--log-format", help="text or json (for log collectors)."),
+    ] = "text",
+) -> None:
+    """Poll GitHub, refresh candidates and post reports on the [schedule], until stopped.
+
+    One daemon per database. SIGTERM or Ctrl-C finishes the page in hand and exits 0.
+
+    Example: contrib daemon --config ~/.config/contribbot/contrib.toml
+
+    Example (cron): */15 * * * * contrib daemon --once --config /path/contrib.toml
+    """
+    from contribbot import runtime
+    from contribbot.console import setup_logging
+    from contribbot.daemon import Daemon
+
+    setup_logging(json_lines=log_format == "json")
+    cfg = runtime.load(config)
+    if not cfg.track.repos or not cfg.track.users:
+        raise UsageError(f"{cfg.path}: [track] needs at least one user and one repo")
+    engine = runtime.database(cfg)
+    with runtime.exclusive(cfg, wait_s=0, what="contrib daemon"):
+        runner = Daemon(config=cfg, engine=engine, client=runtime.github_client(cfg))
+        if once:
+            runner.once()
+        else:
+            runner.serve()
 
 
 # -- status --------------------------------------------------------------------------------
@@ -408,16 +544,28 @@ def demo(
         typer.Option(help="Database file to use (default: a fresh ./contrib-demo/contrib.db)."),
     ] = None,
     quiet: QuietOpt = False,
+    post_to: Annotated[
+        str | None,
+        typer.Option(
+            "--post-to",
+            help="Also post the report to this Slack-compatible webhook "
+            "(e.g. a local `python -m contribbot.sink`).",
+        ),
+    ] = None,
 ) -> None:
-    """See everything offline: a built-in GitHub stand-in, a sync, status and activity.
+    """See everything offline: a GitHub stand-in, a sync, candidates and a weekly report.
 
     Example: contrib demo
+
+    Example: python -m contribbot.sink --port 9999 & contrib demo --post-to http://127.0.0.1:9999/hook
     """
     from contribbot.console import setup_logging
     from contribbot.demo import run_demo
 
+    if post_to is not None and not post_to.startswith(("http://", "https://")):
+        raise UsageError(f"--post-to: {post_to!r} is not an http(s) URL")
     setup_logging(quiet=True)
-    run_demo(db=db, console=stdout, quiet=quiet)
+    run_demo(db=db, console=stdout, quiet=quiet, post_to=post_to)
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ from pydantic import (
 
 from contribbot.errors import ConfigError, UsageError
 from contribbot.report.model import TOTAL_KEYS
-from contribbot.timeutil import parse_duration, zone
+from contribbot.timeutil import parse_clock, parse_duration, parse_weekly, zone
 
 CONFIG_ENV = "CONTRIBBOT_CONFIG"
 CONFIG_NAME = "contrib.toml"
@@ -148,13 +148,15 @@ class ScheduleConfig(_Strict):
     candidates: str = "1d"
     daily: str = "09:00"
     timezone: str = "UTC"
-    misfire_grace: str = "12h"
+    misfire_grace: str = "1d"
 
     @model_validator(mode="after")
     def _check(self) -> ScheduleConfig:
         for key in ("poll_every", "candidates", "misfire_grace"):
             _as_value_error(functools.partial(parse_duration, getattr(self, key), key=key))
         _as_value_error(lambda: zone(self.timezone))
+        _as_value_error(functools.partial(parse_weekly, self.report, key="report"))
+        _as_value_error(functools.partial(parse_clock, self.daily, key="daily"))
         if parse_duration(self.poll_every, key="poll_every").total_seconds() < 60:
             raise ValueError("poll_every must be at least 1m")
         return self
@@ -182,6 +184,8 @@ class ZulipDestination(_Strict):
     api_key: SecretStr
     channel: str
     topic: str = "{login}: weekly"
+    daily_topic: str = "{login}: daily check-in"
+    candidates_topic: str = "{login}: good first issues"
     users: list[Login] = Field(default_factory=list)
     weekly: bool = True
     daily: bool = False

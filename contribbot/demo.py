@@ -111,7 +111,28 @@ def _refresh(config: Config) -> tuple[RefreshResult, GitHubClient]:
     return done, client
 
 
-def run_demo(*, db: Path | None, console: Console, quiet: bool) -> None:
+def post_report(config: Config, *, url: str, week: str, now: datetime, console: Console) -> None:
+    """Post the report to a Slack-compatible webhook through the outbox (once per week)."""
+    from pydantic import SecretStr
+
+    from contribbot import jobs
+    from contribbot.config import SlackDestination
+    from contribbot.deliver.service import send_due
+
+    hook = SlackDestination(type="slack", name="demo", webhook_url=SecretStr(url))
+    posting = config.model_copy(update={"destinations": [hook]})  # never written to disk
+    engine = open_database(config.database_url())
+    planned = jobs.deliver_weekly(engine, posting, week=week, now=now)
+    sent = send_due(engine, config=posting, clock=lambda: datetime.now(UTC))
+    if sent.failed:
+        console.print(f"[red]posting failed[/]: {'; '.join(sent.problems.values())}")
+    elif planned == 0:
+        console.print(f"The {week} report was already posted there (the outbox posts it once).")
+    else:
+        console.print(f"Posted the {week} report to the webhook ({sent.sent} message(s)).")
+
+
+def run_demo(*, db: Path | None, console: Console, quiet: bool, post_to: str | None = None) -> None:
     """Start the stand-in, sync twice (first and idle), and show what contribbot knows."""
     fresh = db is None
     db = (db or DEMO_DIR / "contrib.db").resolve()
@@ -149,14 +170,16 @@ def run_demo(*, db: Path | None, console: Console, quiet: bool) -> None:
             f"{cand_client.usage.sent} requests, {cand_client.usage.spent} counted."
         )
         now = hub.now()
-    _show(config, console, now)
+    week = _show(config, console, now)
+    if post_to:
+        post_report(config, url=post_to, week=week, now=now, console=console)
     console.print(
         f"\nThe demo's config is {config.path}; try "
         f"`contrib activity --config {config.path} --since 2020-01-01`."
     )
 
 
-def _show(config: Config, console: Console, now: datetime) -> None:
+def _show(config: Config, console: Console, now: datetime) -> str:
     from contribbot.activity import contributions
     from contribbot.candidates.render import candidates_table
     from contribbot.candidates.service import rank
@@ -187,6 +210,7 @@ def _show(config: Config, console: Console, now: datetime) -> None:
     html = Path(config.database_url().removeprefix("sqlite:///")).parent / f"report-{week}.html"
     html.write_text(render(report, fmt="html"), encoding="utf-8")
     console.print(f"\nThe same report as one self-contained HTML file: {html}")
+    return week
 
 
 def busiest_week(session: Session, *, users: Sequence[str], now: datetime) -> str:

@@ -119,3 +119,38 @@ def humanize_ago(delta: timedelta) -> str:
         return f"{hours} hour{'s' if hours != 1 else ''} ago"
     days = seconds // 86400
     return f"{days} day{'s' if days != 1 else ''} ago"
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+def parse_clock(text: str, *, key: str) -> time:
+    """`09:00` or `09:00:30`."""
+    match = CLOCK_RE.match(text.strip())
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise UsageError(f"{key}: {text!r} is not a time like 09:00")
+    return time(int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
+
+
+def parse_weekly(text: str, *, key: str) -> tuple[int, time]:
+    """`mon 09:00` -> (0, 09:00): a weekday (Monday is 0) and a time."""
+    parts = text.strip().lower().split()
+    if len(parts) != 2 or parts[0][:3] not in WEEKDAYS:
+        raise UsageError(f'{key}: {text!r} is not a weekly time like "mon 09:00"')
+    return WEEKDAYS.index(parts[0][:3]), parse_clock(parts[1], key=key)
+
+
+def last_weekly_fire(now: datetime, weekday: int, at: time, tz: tzinfo) -> datetime:
+    """The latest moment <= now that is `weekday` at `at` in `tz`."""
+    local = now.astimezone(tz)
+    day = local.date() - timedelta(days=(local.weekday() - weekday) % 7)
+    fire = datetime.combine(day, at, tzinfo=tz)
+    return fire if fire <= now else fire - timedelta(days=7)
+
+
+def last_daily_fire(now: datetime, at: time, tz: tzinfo) -> datetime:
+    """The latest moment <= now that is `at` in `tz`."""
+    local = now.astimezone(tz)
+    fire = datetime.combine(local.date(), at, tzinfo=tz)
+    return fire if fire <= now else fire - timedelta(days=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from contribbot.activity import Contribution
+from contribbot.store.models import Delivery
 from contribbot.timeutil import zone
 
 
@@ -68,3 +70,24 @@ def print_status(doc: dict[str, Any], console: Console) -> None:
             f"rate limit ({resource}): {rate['remaining']} of {rate['limit']} left, "
             f"resets {reset} UTC"
         )
+
+
+def deliveries_table(rows: Sequence[Delivery]) -> Table:
+    """The outbox, newest first."""
+    table = Table(title="Deliveries (newest first)", title_justify="left")
+    for column in ("id", "to", "what", "for", "part", "status", "tries", "sent", "problem"):
+        table.add_column(column, overflow="fold" if column == "problem" else "ellipsis")
+    for row in rows:
+        sent = row.sent_at.strftime("%Y-%m-%d %H:%M") if row.sent_at else ""
+        table.add_row(
+            str(row.id),
+            row.destination,
+            f"{row.kind} {row.period}",
+            row.subject,
+            f"{row.part}/{row.parts}",
+            row.status,
+            str(row.attempts),
+            sent,
+            Text(row.error or ""),
+        )
+    return table

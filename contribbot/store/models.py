@@ -206,3 +206,4 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = _time()
     message_id: str | None = Field(default=None, max_length=100)
     error: str | None = Field(default=None, sa_type=Text)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("sent_at", contribbot.store.models.UTCDateTime(), nullable=True),
         sa.Column("message_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("payload", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("destination", "kind", "subject", "period", "part"),
     )

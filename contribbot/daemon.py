@@ -1,0 +1,174 @@
+"""`contrib daemon`: APScheduler 3 wiring only. The work itself lives in contribbot.jobs."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import FrameType
+from typing import Any
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine
+
+from contribbot import jobs
+from contribbot.config import Config
+from contribbot.github.client import GitHubClient
+from contribbot.timeutil import parse_clock, parse_duration, parse_weekly, zone
+
+log = logging.getLogger("contribbot.daemon")
+
+
+class Daemon:
+    """The scheduled jobs of one daemon, and a clean way to stop them."""
+
+    def __init__(
+        self,
+        *,
+        config: Config,
+        engine: Engine,
+        client: GitHubClient,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.config = config
+        self.engine = engine
+        self.client = client
+        self.clock = clock
+        self.stopping = threading.Event()
+        self._busy = threading.Lock()  # one job at a time; shutdown waits for the one in hand
+
+    def _run(self, name: str, work: Callable[[], jobs.JobRun]) -> None:
+        if self.stopping.is_set():
+            return
+        with self._busy:
+            try:
+                run = work()
+            except Exception as exc:  # a job failure must not kill the daemon
+                log.error("%s failed: %s", name, exc, extra={"fields": {"job": name, "ok": False}})
+                return
+        fields = {
+            "job": run.job,
+            "ok": run.ok,
+            "requests": run.requests,
+            "spent": run.spent,
+            "seconds": round(run.seconds, 2),
+        }
+        line = f"{run.job}: {run.message}"
+        if run.requests:
+            line += f"; {run.requests} requests ({run.spent} counted)"
+        line += f" in {run.seconds:.1f}s"
+        log.log(logging.INFO if run.ok else logging.WARNING, "%s", line, extra={"fields": fields})
+
+    def poll(self) -> None:
+        """Sync, then post anything due (this is what catches up after a sleep)."""
+        self._run(
+            "poll",
+            lambda: jobs.poll(
+                self.engine,
+                self.config,
+                self.client,
+                clock=self.clock,
+                should_stop=self.stopping.is_set,
+            ),
+        )
+        self.deliver()
+
+    def candidates(self) -> None:
+        """Refresh candidates on their own schedule."""
+        self._run(
+            "candidates",
+            lambda: jobs.candidates(
+                self.engine,
+                self.config,
+                self.client,
+                clock=self.clock,
+                should_stop=self.stopping.is_set,
+            ),
+        )
+
+    def deliver(self) -> None:
+        """Plan and post what is due; the outbox makes repeating this harmless."""
+        self._run("deliver", self._deliver)
+
+    def _deliver(self) -> jobs.JobRun:
+        started = self.clock()
+        planned, sent = jobs.deliver_due(self.engine, self.config, clock=self.clock)
+        problems = "; ".join(f"{name}: {why}" for name, why in sent.problems.items())
+        message = f"{planned} messages planned, {sent.sent} posted"
+        if sent.resent:
+            message += f" ({sent.resent} resent after an interrupted attempt)"
+        if sent.failed:
+            message += f", {sent.failed} failed ({problems})"
+        seconds = (self.clock() - started).total_seconds()
+        return jobs.JobRun(job="deliver", message=message, seconds=seconds, ok=sent.ok)
+
+    def once(self) -> None:
+        """What is due, in a row, then return (for cron)."""
+        self.poll()
+
+    def serve(self) -> None:
+        """Run the schedule until SIGTERM or SIGINT; the job in hand finishes its page first."""
+        scheduler = self._scheduler()
+        self._handle_signals(scheduler)
+        log.info(
+            "daemon started: poll every %s, report %s, candidates every %s (%s)",
+            self.config.schedule.poll_every,
+            self.config.schedule.report,
+            self.config.schedule.candidates,
+            self.config.schedule.timezone,
+        )
+        scheduler.start()  # returns after shutdown
+        with self._busy:  # wait for the job in hand to reach a safe point
+            pass
+        log.info("daemon stopped")
+
+    def _scheduler(self) -> BlockingScheduler:
+        s = self.config.schedule
+        tz = zone(s.timezone)
+        grace = int(parse_duration(s.misfire_grace, key="misfire_grace").total_seconds())
+        scheduler = BlockingScheduler(
+            timezone=tz,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
+        )
+        poll_s = parse_duration(s.poll_every, key="poll_every").total_seconds()
+        scheduler.add_job(
+            self.poll,
+            IntervalTrigger(seconds=poll_s, timezone=tz),
+            id="poll",
+            next_run_time=self.clock(),
+        )
+        weekday, at = parse_weekly(s.report, key="report")
+        scheduler.add_job(self.deliver, _cron(weekday, at, tz), id="report")
+        candidates_s = parse_duration(s.candidates, key="candidates").total_seconds()
+        scheduler.add_job(
+            self.candidates, IntervalTrigger(seconds=candidates_s, timezone=tz), id="candidates"
+        )
+        if any(d.daily for d in self.config.destinations):
+            scheduler.add_job(
+                self.deliver, _cron(None, parse_clock(s.daily, key="daily"), tz), id="daily"
+            )
+        return scheduler
+
+    def _handle_signals(self, scheduler: BlockingScheduler) -> None:
+        def stop(signum: int, _frame: FrameType | None) -> None:
+            log.info("received %s: finishing the page in hand", signal.Signals(signum).name)
+            self.stopping.set()
+            # shut down from another thread: the handler may interrupt the scheduler's own locks
+            threading.Thread(target=scheduler.shutdown, kwargs={"wait": False}).start()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+
+
+def _cron(weekday: int | None, at: Any, tz: Any) -> CronTrigger:
+    return CronTrigger(
+        day_of_week=weekday if weekday is not None else "*",
+        hour=at.hour,
+        minute=at.minute,
+        second=at.second,
+        timezone=tz,
+    )

@@ -1,0 +1,110 @@
+"""Exactly-once bookkeeping: every post goes through the `delivery` table.
+
+A message is recorded (pending) before anything is sent, marked `sending` in its own
+commit right before the POST, and `sent` with the message id right after. A row found
+still `sending` was interrupted between the two: contribbot cannot know whether it
+arrived, so it is re-sent visibly marked "(resent)" rather than silently twice.
+Enqueueing is idempotent per (destination, kind, subject, period): once a report for a
+week has been planned for a destination, it is never planned again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from contribbot.store.models import Delivery
+
+OPEN = ("pending", "sending")
+RETRYABLE = ("failed",)
+
+
+def already_planned(
+    session: Session, *, destination: str, kind: str, subject: str, period: str
+) -> bool:
+    """True when this report was enqueued for this destination before (sent or not)."""
+    row = session.exec(
+        select(Delivery.id).where(
+            Delivery.destination == destination,
+            Delivery.kind == kind,
+            Delivery.subject == subject,
+            Delivery.period == period,
+        )
+    ).first()
+    return row is not None
+
+
+def plan(
+    session: Session,
+    *,
+    destination: str,
+    kind: str,
+    subject: str,
+    period: str,
+    payloads: Sequence[dict[str, Any]],
+    now: datetime,
+) -> int:
+    """Record the messages of one report for one destination; 0 when it was planned before."""
+    if not payloads or already_planned(
+        session, destination=destination, kind=kind, subject=subject, period=period
+    ):
+        return 0
+    for part, payload in enumerate(payloads, start=1):
+        session.add(
+            Delivery(
+                destination=destination,
+                kind=kind,
+                subject=subject,
+                period=period,
+                part=part,
+                parts=len(payloads),
+                created_at=now,
+                payload=payload,
+            )
+        )
+    session.flush()
+    return len(payloads)
+
+
+def due(session: Session, *, destination: str, retry_failed: bool) -> list[Delivery]:
+    """Messages still to send to `destination`, in order."""
+    statuses = [*OPEN, *RETRYABLE] if retry_failed else list(OPEN)
+    return list(
+        session.exec(
+            select(Delivery)
+            .where(Delivery.destination == destination, col(Delivery.status).in_(statuses))
+            .order_by(col(Delivery.id))
+        )
+    )
+
+
+def mark_sending(session: Session, *, row: Delivery, now: datetime) -> bool:
+    """Record the attempt before the POST; returns True when the row was in doubt."""
+    in_doubt = row.status == "sending"
+    row.status, row.attempts, row.attempted_at = "sending", row.attempts + 1, now
+    session.add(row)
+    return in_doubt
+
+
+def mark_done(
+    session: Session,
+    *,
+    row: Delivery,
+    status: str,
+    now: datetime,
+    message_id: str | None = None,
+    error: str | None = None,
+) -> None:
+    """Record how the POST went."""
+    row.status, row.error = status, error
+    if status == "sent":
+        row.sent_at, row.message_id = now, message_id
+    session.add(row)
+
+
+def listing(session: Session, *, limit: int = 200) -> list[Delivery]:
+    """The newest outbox rows first."""
+    return list(session.exec(select(Delivery).order_by(col(Delivery.id).desc()).limit(limit)))

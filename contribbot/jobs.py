@@ -1,0 +1,211 @@
+"""The units of work the daemon schedules (and `contrib daemon --once` runs in a row)."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from contribbot.candidates.refresh import candidates_due, refresh_candidates
+from contribbot.config import Config
+from contribbot.deliver import outbox
+from contribbot.deliver.service import SendSummary, audience, destinations, plan_report, send_due
+from contribbot.github.client import GitHubClient
+from contribbot.report.service import make_report
+from contribbot.store.db import session_scope
+from contribbot.sync import Sync
+from contribbot.timeutil import (
+    last_daily_fire,
+    last_weekly_fire,
+    parse_clock,
+    parse_duration,
+    parse_weekly,
+    shift_week,
+    week_of,
+    zone,
+)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """One line about one job run, for the log."""
+
+    job: str
+    message: str
+    requests: int = 0
+    spent: int = 0
+    seconds: float = 0.0
+    ok: bool = True
+
+
+def poll(
+    engine: Engine,
+    config: Config,
+    client: GitHubClient,
+    *,
+    clock: Clock,
+    should_stop: Callable[[], bool],
+) -> JobRun:
+    """Sync what changed; refresh candidates when due."""
+    started, sent, spent = time.monotonic(), client.usage.sent, client.usage.spent
+    result = Sync(
+        engine=engine, client=client, config=config, should_stop=should_stop, clock=clock
+    ).run()
+    extra = ""
+    if not result.stopped:
+        with session_scope(engine) as session:
+            refresh = candidates_due(session, config=config, now=clock())
+        if refresh:
+            done = refresh_candidates(
+                engine=engine, client=client, config=config, clock=clock, should_stop=should_stop
+            )
+            extra = (
+                f"; candidates: {done.listed} listed, {done.timelines_changed} timelines changed"
+            )
+    errors = [o.error for o in result.outcomes if o.error]
+    return JobRun(
+        job="poll",
+        message=f"{result.items} items saved{extra}"
+        + (" (stopped early)" if result.stopped else "")
+        + (f"; {'; '.join(e for e in errors if e)}" if errors else ""),
+        requests=client.usage.sent - sent,
+        spent=client.usage.spent - spent,
+        seconds=time.monotonic() - started,
+        ok=not errors,
+    )
+
+
+def candidates(
+    engine: Engine,
+    config: Config,
+    client: GitHubClient,
+    *,
+    clock: Clock,
+    should_stop: Callable[[], bool],
+) -> JobRun:
+    """Refresh the good-first-issue candidates and their timelines."""
+    started, sent, spent = time.monotonic(), client.usage.sent, client.usage.spent
+    done = refresh_candidates(
+        engine=engine, client=client, config=config, clock=clock, should_stop=should_stop
+    )
+    return JobRun(
+        job="candidates",
+        message=f"{done.listed} listed, {done.new} new, {done.closed} closed, "
+        f"{done.timelines_changed} of {done.timelines_checked} timelines changed",
+        requests=client.usage.sent - sent,
+        spent=client.usage.spent - spent,
+        seconds=time.monotonic() - started,
+    )
+
+
+def weekly_due(config: Config, now: datetime) -> str | None:
+    """The week whose report should go out now: the last report time passed within the grace."""
+    tz = zone(config.schedule.timezone)
+    weekday, at = parse_weekly(config.schedule.report, key="schedule.report")
+    fire = last_weekly_fire(now, weekday, at, tz)
+    if now - fire > parse_duration(config.schedule.misfire_grace, key="misfire_grace"):
+        return None
+    report_tz = zone(config.report.timezone)
+    return shift_week(week_of(fire, report_tz), -1, report_tz)
+
+
+def daily_due(config: Config, now: datetime) -> date | None:
+    """The day whose check-in should go out now (yesterday, once the daily time has passed)."""
+    tz = zone(config.schedule.timezone)
+    fire = last_daily_fire(now, parse_clock(config.schedule.daily, key="daily"), tz)
+    if now - fire > parse_duration(config.schedule.misfire_grace, key="misfire_grace"):
+        return None
+    return fire.astimezone(zone(config.report.timezone)).date() - timedelta(days=1)
+
+
+def deliver_weekly(
+    engine: Engine, config: Config, *, week: str, now: datetime, only: str | None = None
+) -> int:
+    """Plan last week's report for every destination that wants it; returns messages planned."""
+    return _plan(
+        engine, config, kind="weekly", period=week, week=week, day=None, now=now, only=only
+    )
+
+
+def deliver_daily(
+    engine: Engine, config: Config, *, day: date, now: datetime, only: str | None = None
+) -> int:
+    """Plan a check-in about `day` for destinations with daily = true."""
+    return _plan(
+        engine, config, kind="daily", period=day.isoformat(), week=None, day=day, now=now, only=only
+    )
+
+
+def _plan(
+    engine: Engine,
+    config: Config,
+    *,
+    kind: str,
+    period: str,
+    week: str | None,
+    day: date | None,
+    now: datetime,
+    only: str | None,
+) -> int:
+    targets = destinations(config, kind=kind, only=only)
+    with session_scope(engine) as session:
+        targets = [
+            d
+            for d in targets
+            if not any(
+                outbox.already_planned(
+                    session, destination=d.name, kind=kind, subject=s, period=period
+                )
+                for s in (*audience(config, d), "cohort")
+            )
+        ]
+    if not targets:
+        return 0
+    users = sorted({u for d in targets for u in audience(config, d)}, key=str.lower)
+    since = until = None
+    if day is not None:
+        since, until = day.isoformat(), (day + timedelta(days=1)).isoformat()
+    report = make_report(
+        config, engine=engine, week=week, since=since, until=until, users=users, now=now
+    )
+    planned = 0
+    for destination in targets:
+        wanted = {u.lower() for u in audience(config, destination)}
+        mine = dataclasses.replace(
+            report, users=tuple(u for u in report.users if u.login.lower() in wanted)
+        )
+        planned += plan_report(
+            engine, destination=destination, kind=kind, period=period, report=mine, now=now
+        )
+    return planned
+
+
+def deliver_due(engine: Engine, config: Config, *, clock: Clock) -> tuple[int, SendSummary]:
+    """Plan whatever is due (weekly, daily) and send everything pending. Safe to repeat."""
+    now = clock()
+    planned = 0
+    week = weekly_due(config, now)
+    if week is not None:
+        planned += deliver_weekly(engine, config, week=week, now=now)
+        # the digest goes out with the weekly report, labelled with the week it is for
+        this_week = shift_week(week, 1, zone(config.report.timezone))
+        planned += _plan(
+            engine,
+            config,
+            kind="candidates",
+            period=this_week,
+            week=week,
+            day=None,
+            now=now,
+            only=None,
+        )
+    day = daily_due(config, now)
+    if day is not None:
+        planned += deliver_daily(engine, config, day=day, now=now)
+    return planned, send_due(engine, config=config, clock=clock)

@@ -1,0 +1,147 @@
+"""The daemon in a subprocess against the stand-in and a local sink; a kill -9 mid-sync."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import NOW, cli, load, write_config
+from sqlmodel import func, select
+
+from contribbot.sink import Sink
+from contribbot.store.db import open_database, session_scope
+from contribbot.store.models import Comment, Issue, Review
+
+pytestmark = pytest.mark.slow
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def start(*args: str, cwd: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "contribbot", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_daemon_polls_posts_once_refuses_a_twin_and_stops_on_sigterm(tmp_path, hub):
+    with Sink() as sink:
+        fire = datetime.now(UTC) + timedelta(seconds=8)
+        report_at = f"{WEEKDAYS[fire.weekday()]} {fire:%H:%M:%S}"
+        extra = (
+            f'[schedule]\npoll_every = "1m"\nreport = "{report_at}"\n'
+            f'timezone = "UTC"\n'
+            f'[[destinations]]\nname = "sink"\ntype = "slack"\nwebhook_url = "{sink.url}"\n'
+        )
+        path = write_config(tmp_path, hub.base_url, users=["alice", "bob"], extra=extra)
+        daemon = start("daemon", "--config", str(path), cwd=tmp_path)
+        try:
+            assert wait_for(lambda: any(r.path.startswith("/search") for r in hub.requests), 20)
+            twin = start("daemon", "--config", str(path), cwd=tmp_path)
+            _, twin_err = twin.communicate(timeout=30)
+            assert twin.returncode == 3
+            assert (
+                "busy" in twin_err and "contrib daemon" in twin_err and "Traceback" not in twin_err
+            )
+
+            assert wait_for(lambda: len(sink.posts) >= 1, 40), "the report never arrived"
+            time.sleep(3)
+            assert len(sink.posts) == 1
+            week = sink.posts[0].json()["blocks"][0]["text"]["text"]
+            assert "Week" in week
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            out, err = daemon.communicate(timeout=20)
+        assert daemon.returncode == 0, err
+        assert "poll:" in err and "requests" in err  # one line per job run, with requests spent
+        assert "deliver:" in err and "1 posted" in err
+        assert "daemon stopped" in err
+        assert "test-token" not in out + err and sink.url not in out + err
+
+
+def test_daemon_once_runs_what_is_due_and_exits(tmp_path, hub):
+    path = write_config(tmp_path, hub.base_url, users=["bob"])
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "contribbot",
+            "daemon",
+            "--once",
+            "--config",
+            str(path),
+            "--log-format",
+            "json",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    import json
+
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    poll = next(line for line in lines if line.get("job") == "poll")
+    assert poll["requests"] > 0 and poll["ok"] is True
+
+
+def counts(url: str) -> tuple[int, int, int]:
+    engine = open_database(url)
+    with session_scope(engine) as session:
+        return tuple(
+            session.exec(select(func.count()).select_from(model)).one()
+            for model in (Issue, Review, Comment)
+        )  # type: ignore[return-value]
+
+
+def test_sync_killed_with_sigkill_resumes_with_nothing_lost_or_doubled(tmp_path, hub):
+    killed_dir, clean_dir = tmp_path / "killed", tmp_path / "clean"
+    killed_dir.mkdir()
+    clean_dir.mkdir()
+    killed_cfg = write_config(killed_dir, hub.base_url)
+    hub.set_rate_limit(1000, window_s=60, resource="search")  # five syncs; don't test waiting here
+    for attempt in range(3):  # kill it at different depths
+        proc = start("sync", "--config", str(killed_cfg), "--quiet", cwd=killed_dir)
+        target = len(hub.requests) + 40 + 30 * attempt
+
+        def deep_enough(proc=proc, target=target) -> bool:
+            return len(hub.requests) >= target or proc.poll() is not None
+
+        wait_for(deep_enough, 60)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=10)
+        assert proc.returncode == -signal.SIGKILL, "the sync finished before it could be killed"
+    code, _, err = cli("sync", "--config", str(killed_cfg), "--quiet")
+    assert code == 0, err
+    clean_cfg = write_config(clean_dir, hub.base_url)
+    assert cli("sync", "--config", str(clean_cfg), "--quiet")[0] == 0
+    killed, clean = load(killed_cfg), load(clean_cfg)
+    assert counts(killed.database_url()) == counts(clean.database_url())
+    since, until = "2000-01-01", (NOW + timedelta(days=1)).date().isoformat()
+    activity = [
+        cli("activity", "--config", str(p), "--since", since, "--until", until, "--format", "json")[
+            1
+        ]
+        for p in (killed_cfg, clean_cfg)
+    ]
+    assert activity[0] == activity[1] and len(activity[0]) > 1000

@@ -134,6 +134,10 @@ def sync(
     wait: Annotated[
         float, typer.Option(help="Seconds to wait if the daemon is busy with the database.")
     ] = 60.0,
+    reconcile: Annotated[
+        bool,
+        typer.Option(help="Also search for what changed since the last reconciliation."),
+    ] = False,
 ) -> None:
     """Fetch your PRs, issues, reviews and comments from GitHub into the database.
 
@@ -154,7 +158,9 @@ def sync(
     client = runtime.github_client(cfg)
     with runtime.exclusive(cfg, wait_s=wait, what="contrib sync"):
         with SyncProgress(quiet=quiet) as bar:
-            result = Sync(engine=engine, client=client, config=cfg, progress=bar).run()
+            result = Sync(
+                engine=engine, client=client, config=cfg, progress=bar, reconcile=reconcile
+            ).run()
         if not result.stopped:
             _refresh_candidates_if_due(cfg, engine, client, quiet=quiet)
     usage = client.usage

@@ -63,7 +63,7 @@ class Daemon:
         line += f" in {run.seconds:.1f}s"
         log.log(logging.INFO if run.ok else logging.WARNING, "%s", line, extra={"fields": fields})
 
-    def poll(self) -> None:
+    def poll(self, reconcile: bool = False) -> None:
         """Sync, then post anything due (this is what catches up after a sleep)."""
         self._run(
             "poll",
@@ -73,9 +73,14 @@ class Daemon:
                 self.client,
                 clock=self.clock,
                 should_stop=self.stopping.is_set,
+                reconcile=reconcile,
             ),
         )
         self.deliver()
+
+    def reconcile(self) -> None:
+        """Once a day: a poll that also searches for what the streams and events missed."""
+        self.poll(reconcile=True)
 
     def candidates(self) -> None:
         """Refresh candidates on their own schedule."""
@@ -147,6 +152,7 @@ class Daemon:
         scheduler.add_job(
             self.candidates, IntervalTrigger(seconds=candidates_s, timezone=tz), id="candidates"
         )
+        scheduler.add_job(self.reconcile, IntervalTrigger(days=1, timezone=tz), id="reconcile")
         if any(d.daily for d in self.config.destinations):
             scheduler.add_job(
                 self.deliver, _cron(None, parse_clock(s.daily, key="daily"), tz), id="daily"

@@ -70,7 +70,7 @@ def poll(
             )
     errors = [o.error for o in result.outcomes if o.error]
     return JobRun(
-        job="poll",
+        job="reconcile" if reconcile else "poll",
         message=f"{result.items} items saved{extra}"
         + (" (stopped early)" if result.stopped else "")
         + (f"; {'; '.join(e for e in errors if e)}" if errors else ""),

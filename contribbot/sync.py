@@ -125,7 +125,9 @@ class Sync:
         progress: Progress | None = None,
         should_stop: Callable[[], bool] = lambda: False,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        reconcile: bool = False,
     ) -> None:
+        self.reconcile = reconcile
         self.engine = engine
         self.client = client
         self.config = config
@@ -179,6 +181,8 @@ class Sync:
         self._ensure_repo(repo)
         for user in self.config.track.users:
             self._backfill(repo, user)
+            if self.reconcile:
+                self._reconcile(repo, user)
         for stream in STREAMS:
             self._stream(repo, stream)
         self._drain(repo)
@@ -230,13 +234,39 @@ class Sync:
             if save.get_state(session, key=done_key) is not None:
                 return
         for phase in SEARCH_PHASES:
-            self._search_phase(repo, user, phase)
+            self._search_phase(repo, user, phase, key=f"{done_key}:{phase.name}")
         with self._session() as session:
             save.set_state(session, key=done_key, value=utc_z(self.now()), now=self.now())
 
-    def _search_phase(self, repo: str, user: str, phase: _SearchPhase) -> None:
-        key = f"backfill:{repo}:{user}:{phase.name}"
-        self.progress.phase(f"{repo}: first sync of @{user}: {phase.name}")
+    def _reconcile(self, repo: str, user: str) -> None:
+        """Search again for what changed since the last reconciliation (events and streams can
+        miss things: an approval older than the 300-event window, a search-index lag)."""
+        done_key, since_key = f"reconciled:{repo}:{user}", f"reconcile:{repo}:{user}:since"
+        with self._session() as session:
+            since = save.get_state(session, key=since_key)
+            if since is None:  # a new reconciliation, not a resumed one
+                last = save.get_state(session, key=done_key)
+                since = last or save.get_state(session, key=f"backfill:{repo}:{user}") or ""
+                save.set_state(session, key=since_key, value=since, now=self.now())
+        started = utc_z(self.now() - STREAM_MARGIN)
+        for phase in SEARCH_PHASES:
+            key = f"reconcile:{repo}:{user}:{phase.name}"
+            self._search_phase(repo, user, phase, key=key, updated_since=since or None)
+        with self._session() as session:
+            save.set_state(session, key=done_key, value=started, now=self.now())
+            save.delete_states(session, prefix=f"reconcile:{repo}:{user}:")
+
+    def _search_phase(
+        self,
+        repo: str,
+        user: str,
+        phase: _SearchPhase,
+        *,
+        key: str,
+        updated_since: str | None = None,
+    ) -> None:
+        what = "reconciling" if updated_since else "first sync of"
+        self.progress.phase(f"{repo}: {what} @{user}: {phase.name}")
         url: str | None = None
         while True:
             self._check_stop()
@@ -245,7 +275,8 @@ class Sync:
                 if checkpoint == DONE:
                     return
                 if url is None:
-                    url = self._search_url(repo, phase.qualifier.format(user=user), checkpoint)
+                    qualifier = phase.qualifier.format(user=user)
+                    url = self._search_url(repo, qualifier, checkpoint, updated_since)
                 response = self.fetch.get(session, url, resource="search")
                 items = [] if response.not_modified else response.data["items"]
                 for obj in items:
@@ -272,11 +303,15 @@ class Sync:
             if last == checkpoint and url is None:
                 return
 
-    def _search_url(self, repo: str, qualifier: str, created_from: str | None) -> str:
+    def _search_url(
+        self, repo: str, qualifier: str, created_from: str | None, updated_since: str | None
+    ) -> str:
         query = f"repo:{repo} {qualifier}"
         floor = created_from or self.config.track.history_since
         if floor:
             query += f" created:>={floor}"
+        if updated_since:
+            query += f" updated:>={updated_since}"
         params = {"q": query, "sort": "created", "order": "asc", "per_page": self.client.per_page}
         return self.client.full_url("/search/issues", params)
 

@@ -271,3 +271,39 @@ def test_activity_rejects_bad_windows(tmp_path, hub):
         "activity", "--config", str(path), "--since", "2026-11-20", "--until", "2026-11-01"
     )
     assert code == 2 and "is after --until" in err
+
+
+def test_sync_by_hand_says_busy_while_the_daemon_holds_the_database(tmp_path, hub):
+    from contribbot import runtime
+
+    path = write_config(tmp_path, hub.base_url, users=["bob"])
+    with runtime.exclusive(load(path), wait_s=0, what="contrib daemon"):
+        code, _, err = cli("sync", "--config", str(path), "--wait", "0.5", "--quiet")
+    assert code == 3
+    assert "database is busy" in err and "contrib daemon" in err
+    assert hub.requests == []  # it did not start
+    assert cli("sync", "--config", str(path), "--quiet")[0] == 0  # free again afterwards
+
+
+def test_reconcile_searches_only_what_changed_since_the_last_one(tmp_path, hub):
+    config = load(write_config(tmp_path, hub.base_url, users=["alice"], repos=["pytorch/pytorch"]))
+    run_sync(config, hub)
+    hub.advance(timedelta(hours=1))
+    others_pr = next(
+        i.number
+        for i in hub.dataset.repos["pytorch/pytorch"].issues.values()
+        if i.is_pr and i.state == "open" and i.user not in ("alice", "bob", "carol")
+    )
+    hub.add_review("pytorch/pytorch", others_pr, "alice", "CHANGES_REQUESTED")
+    hub.clear_requests()
+    client = GitHubClient(api_url=hub.base_url, token=TOKEN, backoff_factor=0.01)
+    engine = open_database(config.database_url())
+    Sync(engine=engine, client=client, config=config, clock=hub.now, reconcile=True).run()
+    searches = [r.query["q"] for r in hub.requests if r.path == "/search/issues"]
+    assert len(searches) == 3 and all("updated:>=" in q for q in searches)
+    assert stored(engine, ["alice"]) == expected(hub.dataset, {"alice"}, EPOCH, NOW + timedelta(days=2))
+    hub.clear_requests()
+    Sync(engine=engine, client=client, config=config, clock=hub.now, reconcile=True).run()
+    again = [r for r in hub.requests if r.path == "/search/issues"]
+    assert len(again) == 3  # one short page per phase: nothing changed since
+    assert all(r.status in (200, 304) for r in again)

@@ -169,6 +169,12 @@ def states_with_prefix(session: Session, *, prefix: str) -> dict[str, SyncState]
     return {row.key: row for row in rows}
 
 
+def delete_states(session: Session, *, prefix: str) -> None:
+    """Forget every sync fact whose key starts with `prefix`."""
+    for row in states_with_prefix(session, prefix=prefix).values():
+        session.delete(row)
+
+
 def get_etag(session: Session, *, key: str) -> str | None:
     """The stored ETag for a cache key."""
     row = session.get(HttpCache, key)

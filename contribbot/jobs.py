@@ -51,11 +51,17 @@ def poll(
     *,
     clock: Clock,
     should_stop: Callable[[], bool],
+    reconcile: bool = False,
 ) -> JobRun:
-    """Sync what changed; refresh candidates when due."""
+    """Sync what changed (and reconcile by search, when asked); refresh candidates when due."""
     started, sent, spent = time.monotonic(), client.usage.sent, client.usage.spent
     result = Sync(
-        engine=engine, client=client, config=config, should_stop=should_stop, clock=clock
+        engine=engine,
+        client=client,
+        config=config,
+        should_stop=should_stop,
+        clock=clock,
+        reconcile=reconcile,
     ).run()
     extra = ""
     if not result.stopped:

@@ -29,7 +29,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 stdout = Console()
-stderr = Console(stderr=True)
+stderr = Console(stderr=True, soft_wrap=True)  # an error stays one line, however long
 
 ConfigOpt = Annotated[
     Path | None,
@@ -253,7 +253,7 @@ def candidates(
             session, config=cfg, users=users, repos=repos, now=datetime.now(UTC), show_all=show_all
         )
     rows = [r for login in users for r in ranked.get(login, [])[:limit]]
-    rows.sort(key=lambda r: (r.candidate.status == "taken", -r.candidate.score))
+    rows.sort(key=lambda r: (r.candidate.status == "taken", -r.candidate.score))  # best first
     if fmt == "json":
         print_json([candidate_to_json(r.candidate, new=r.new) for r in rows])
     elif fmt == "markdown":

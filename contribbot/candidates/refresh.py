@@ -92,7 +92,6 @@ def _refresh_repo(
     should_stop: Callable[[], bool],
 ) -> None:
     settings = config.repo(repo)
-    labels = {label.lower() for label in settings.candidate_labels}
     listed: set[int] = set()
     changed: set[str] = set()
     for label in settings.candidate_labels:
@@ -115,15 +114,40 @@ def _refresh_repo(
             record = session.get(CandidateRecord, issue_id)
             issue = session.get(Issue, issue_id)
             assert record is not None and issue is not None
-            if issue.number not in listed and {x.lower() for x in issue.labels} & changed:
-                issue = _refetch(session, fetch, repo, issue, settings.merged_labels)
-            if issue.state == "closed" or not {x.lower() for x in issue.labels} & labels:
-                record.closed_at = issue.closed_at or fetch.now()
-                record.status = "closed" if issue.state == "closed" else "unlabeled"
+            try:
+                checks += _recheck(
+                    session, fetch, config, repo, issue, record, listed, changed, result
+                )
+            except NotFound:  # deleted or transferred: no longer a candidate here
+                record.closed_at, record.status = fetch.now(), "gone"
+                session.add(record)
                 result.closed += 1
-                continue
-            checks += 1
-            _check_timeline(session, fetch, config, repo, issue, record, result)
+
+
+def _recheck(
+    session: Session,
+    fetch: Fetcher,
+    config: Config,
+    repo: str,
+    issue: Issue,
+    record: CandidateRecord,
+    listed: set[int],
+    changed: set[str],
+    result: RefreshResult,
+) -> int:
+    """Update one open candidate; returns 1 when its timeline was checked."""
+    settings = config.repo(repo)
+    labels = {label.lower() for label in settings.candidate_labels}
+    if issue.number not in listed and {x.lower() for x in issue.labels} & changed:
+        issue = _refetch(session, fetch, repo, issue, settings.merged_labels)
+    if issue.state == "closed" or not {x.lower() for x in issue.labels} & labels:
+        record.closed_at = issue.closed_at or fetch.now()
+        record.status = "closed" if issue.state == "closed" else "unlabeled"
+        session.add(record)
+        result.closed += 1
+        return 0
+    _check_timeline(session, fetch, config, repo, issue, record, result)
+    return 1
 
 
 def _save_listed(

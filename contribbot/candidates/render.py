@@ -1,7 +1,13 @@
-"""Pure: ranked candidates as a rich table or Markdown (JSON is candidate_to_json)."""
+"""Pure: ranked candidates as a rich table or Markdown (JSON is candidate_to_json).
+
+Titles, logins and reasons (which quote comments) come from GitHub. Both formats
+reach a terminal, and rich passes ESC sequences through even in a plain `Text`,
+so every such string goes through `one_line` first; Markdown is escaped on top.
+"""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 from rich.table import Table
@@ -18,6 +24,16 @@ STATUS_TEXT = {
 }
 
 
+def one_line(text: str) -> str:
+    """Untrusted text as one printable line: no control, bidi or zero-width characters."""
+    # format characters (bidi overrides, zero-width) vanish; other controls and line
+    # breaks become spaces, so words on either side stay apart
+    kept = (
+        "" if unicodedata.category(ch) == "Cf" else ch if ch.isprintable() else " " for ch in text
+    )
+    return " ".join("".join(kept).split())
+
+
 def candidates_table(rows: Sequence[Ranked], *, title: str) -> Table:
     """One row per candidate, with its reasons."""
     table = Table(title=title, title_justify="left", show_lines=True)
@@ -29,15 +45,15 @@ def candidates_table(rows: Sequence[Ranked], *, title: str) -> Table:
     for row in rows:
         c = row.candidate
         issue = Text(f"{c.repo}#{c.number} ", style="bold")
-        issue.append(Text(c.title))
+        issue.append(Text(one_line(c.title)))
         if row.new:
             issue.append(" NEW", style="green bold")
         table.add_row(
             f"{c.score:.2f}",
-            Text(c.user),
+            Text(one_line(c.user)),
             issue,
             STATUS_TEXT[c.status],
-            Text("\n".join(f"• {reason}" for reason in c.reasons)),
+            Text("\n".join(f"• {one_line(reason)}" for reason in c.reasons)),
         )
     return table
 
@@ -50,10 +66,10 @@ def candidates_markdown(rows: Sequence[Ranked], *, title: str) -> str:
     for row in rows:
         c = row.candidate
         new = " **new**" if row.new else ""
-        label = f"{c.repo}#{c.number}: {c.title}"
+        label = one_line(f"{c.repo}#{c.number}: {c.title}")
         lines.append(
             f"- {markdown_link(label, c.url)} ({STATUS_TEXT[c.status]}, score {c.score:.2f}, "
-            f"for @{escape_markdown(c.user)}){new}"
+            f"for @{escape_markdown(one_line(c.user))}){new}"
         )
-        lines.extend(f"  - {escape_markdown(reason)}" for reason in c.reasons)
+        lines.extend(f"  - {escape_markdown(one_line(reason))}" for reason in c.reasons)
     return "\n".join(lines) + "\n"

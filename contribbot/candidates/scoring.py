@@ -109,7 +109,8 @@ def score(
     reasons = [reason for _, part in weighted for reason in part.reasons]
     if availability.status == "stale_claim":
         total -= STALE_CLAIM_PENALTY
-        reasons.insert(len(fit.reasons), "claimed before: ask politely first")
+        if not any("politely" in reason for reason in availability.reasons):  # say it once
+            reasons.insert(len(fit.reasons), "claimed before: ask politely first")
     return Scored(score=round(min(1.0, max(0.0, total)), 2), reasons=tuple(reasons), fit=fit.value)
 
 

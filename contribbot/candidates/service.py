@@ -109,13 +109,17 @@ def rank(
     show_all: bool = False,
 ) -> dict[str, list[Ranked]]:
     """Per user: their candidates, best first; without show_all, no taken ones and none
-    that the cohort gave to a better-fitting user."""
+    that the cohort gave to a better-fitting user.
+
+    The cohort is every tracked user, not only `users`: `--user bob` must not show
+    bob an issue that fits alice better.
+    """
     loaded = _load(session, repos)
     stats = _repo_stats(loaded)
     rules = rules_from(config)
     since_report = last_weekly_report(session, config, now)
     per_user: dict[str, list[Candidate]] = {}
-    for login in users:
+    for login in cohort(users, config.track.users):
         who = profile(session, login)
         per_user[login] = [
             evaluate(
@@ -133,12 +137,18 @@ def rank(
     owners = assign_cohort(per_user)
     firsts = {(i.repo, i.number): seen for i, _, seen in loaded}
     out = {}
-    for login, candidates in per_user.items():
-        shown = visible_to(login, candidates, owners, show_all=show_all)
+    for login in users:
+        shown = visible_to(login, per_user[login], owners, show_all=show_all)
         if not show_all:
             shown = [c for c in shown if c.status != "taken"]
         out[login] = [Ranked(c, firsts[c.key] >= since_report) for c in sort_candidates(shown)]
     return out
+
+
+def cohort(users: Sequence[str], tracked: Sequence[str]) -> list[str]:
+    """`users` first, then the other tracked users (logins compare case-insensitively)."""
+    asked = {login.casefold() for login in users}
+    return [*dict.fromkeys(users), *(t for t in tracked if t.casefold() not in asked)]
 
 
 def _load(

@@ -165,8 +165,8 @@ class GitHubClient:
                 "GitHub rejected the token (401 Bad credentials): "
                 "check [github] token, $GITHUB_TOKEN or `gh auth login`"
             )
-        if status == 404:
-            raise NotFound(f"{path}: not found (404)")
+        if status in (404, 410):
+            raise NotFound(f"{path}: not found ({status})")
         if status >= 500:
             raise GitHubUnavailable(f"GitHub kept failing with {status} on {path}")
         message = data.get("message") if isinstance(data, dict) else None

@@ -7,6 +7,7 @@ read the diff before committing it.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -382,3 +383,23 @@ def test_history_svg_escapes_and_draws_every_week():
     assert '<title id="c-title">a &lt;x&gt; &amp; b</title>' in svg
     assert 'aria-labelledby="c-title c-desc"' in svg
     assert history_svg([], [], title="x", chart_id="c") == ""
+
+
+def test_terminal_drops_escape_sequences_from_github_text() -> None:
+    from dataclasses import replace
+
+    from rich.console import Console
+
+    from contribbot.report.render_terminal import render_terminal
+
+    report = cohort_report()
+    user = report.users[0]
+    evil = "Fix \x1b[2J\x1b]8;;http://evil\x07bug\u202e in nn"
+    report = replace(
+        report, users=(replace(user, merged_prs=(replace(user.merged_prs[0], title=evil),)),)
+    )
+    buffer = io.StringIO()
+    Console(file=buffer, width=200, force_terminal=True).print(render_terminal(report))
+    out = buffer.getvalue()  # what a real terminal would receive, colour codes and all
+    assert "\x1b[2J" not in out and "\x1b]8;;http://evil" not in out and "\u202e" not in out
+    assert "Fix [2J ]8;;http://evil bug in nn" in out  # ESC and BEL became spaces

@@ -7,7 +7,6 @@ so every such string goes through `one_line` first; Markdown is escaped on top.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 
 from rich.table import Table
@@ -15,6 +14,7 @@ from rich.text import Text
 
 from contribbot.candidates.service import Ranked
 from contribbot.report.render_markdown import escape_markdown, markdown_link
+from contribbot.report.text import one_line
 
 STATUS_TEXT = {
     "free": "free",
@@ -22,16 +22,6 @@ STATUS_TEXT = {
     "taken": "taken",
     "mine": "yours",
 }
-
-
-def one_line(text: str) -> str:
-    """Untrusted text as one printable line: no control, bidi or zero-width characters."""
-    # format characters (bidi overrides, zero-width) vanish; other controls and line
-    # breaks become spaces, so words on either side stay apart
-    kept = (
-        "" if unicodedata.category(ch) == "Cf" else ch if ch.isprintable() else " " for ch in text
-    )
-    return " ".join("".join(kept).split())
 
 
 def candidates_table(rows: Sequence[Ranked], *, title: str) -> Table:

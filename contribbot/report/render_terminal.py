@@ -7,6 +7,7 @@ markup string, so "[bold]" or ":tada:" in a title stays literal.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -31,8 +32,33 @@ SUMMARY_HEADERS = (
 UP, DOWN = "green", "red"
 
 
+def _printable(report: WeeklyReport) -> WeeklyReport:
+    """The report with every string from GitHub made safe for a terminal."""
+
+    def item(i: ItemRef) -> ItemRef:
+        return replace(i, title=t.one_line(i.title))
+
+    def user(u: UserReport) -> UserReport:
+        return replace(
+            u,
+            login=t.one_line(u.login),
+            open_prs=tuple(replace(p, title=t.one_line(p.title)) for p in u.open_prs),
+            merged_prs=tuple(map(item, u.merged_prs)),
+            opened_prs=tuple(map(item, u.opened_prs)),
+            reviews=tuple(map(item, u.reviews)),
+            issues=tuple(map(item, u.issues)),
+            candidates=tuple(
+                replace(c, title=t.one_line(c.title), reasons=tuple(map(t.one_line, c.reasons)))
+                for c in u.candidates
+            ),
+        )
+
+    return replace(report, users=tuple(map(user, report.users)))
+
+
 def render_terminal(report: WeeklyReport) -> Group:
     """The whole report as one rich renderable."""
+    report = _printable(report)
     parts: list[RenderableType] = [_header(report)]
     if not report.users:
         parts.append(Text(t.EMPTY_REPORT, style="italic"))

@@ -6,6 +6,7 @@ GitHub (titles, goal metrics), so each renderer escapes what it gets back.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -259,3 +260,14 @@ def history_span(user: UserReport) -> str:
     if len(user.history_weeks) == 1:
         return user.history_weeks[0]
     return f"{user.history_weeks[0]} to {user.history_weeks[-1]}"
+
+
+def one_line(text: str) -> str:
+    """Untrusted text as one printable line: no control, bidi or zero-width characters."""
+    # format characters (bidi overrides, zero-width) vanish; other controls and line
+    # breaks become spaces, so words on either side stay apart (a terminal would run
+    # an ESC sequence from an issue title)
+    kept = (
+        "" if unicodedata.category(ch) == "Cf" else ch if ch.isprintable() else " " for ch in text
+    )
+    return " ".join("".join(kept).split())

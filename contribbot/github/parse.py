@@ -176,39 +176,17 @@ def parse_issue(obj: dict[str, Any]) -> IssueData:
     )
 
 
-def parse_issue_comment(obj: dict[str, Any]) -> CommentData:
-    """A conversation comment from /issues/comments or /issues/{n}/comments."""
-    author, author_id, kind = _account(obj.get("user"))
-    repo, number = issue_ref_from_url(obj["issue_url"])
+def _comment(obj: dict[str, Any], *, kind: str, parent_url: str) -> CommentData:
+    author, author_id, author_kind = _account(obj.get("user"))
+    repo, number = issue_ref_from_url(obj[parent_url])
     return CommentData(
         id=int(obj["id"]),
-        kind="issue",
+        kind=kind,
         repo=repo,
         number=number,
         author=author,
         author_id=author_id,
-        author_kind=kind,
-        author_association=obj.get("author_association"),
-        created_at=_required_time(obj["created_at"]),
-        updated_at=_required_time(obj["updated_at"]),
-        body=str(obj.get("body") or ""),
-        html_url=str(obj["html_url"]),
-        review_id=None,
-    )
-
-
-def parse_review_comment(obj: dict[str, Any]) -> CommentData:
-    """An inline review comment from /pulls/comments or /pulls/{n}/comments."""
-    author, author_id, kind = _account(obj.get("user"))
-    repo, number = issue_ref_from_url(obj["pull_request_url"])
-    return CommentData(
-        id=int(obj["id"]),
-        kind="review",
-        repo=repo,
-        number=number,
-        author=author,
-        author_id=author_id,
-        author_kind=kind,
+        author_kind=author_kind,
         author_association=obj.get("author_association"),
         created_at=_required_time(obj["created_at"]),
         updated_at=_required_time(obj["updated_at"]),
@@ -216,6 +194,16 @@ def parse_review_comment(obj: dict[str, Any]) -> CommentData:
         html_url=str(obj["html_url"]),
         review_id=obj.get("pull_request_review_id"),
     )
+
+
+def parse_issue_comment(obj: dict[str, Any]) -> CommentData:
+    """A conversation comment from /issues/comments or /issues/{n}/comments."""
+    return _comment(obj, kind="issue", parent_url="issue_url")
+
+
+def parse_review_comment(obj: dict[str, Any]) -> CommentData:
+    """An inline review comment from /pulls/comments or /pulls/{n}/comments."""
+    return _comment(obj, kind="review", parent_url="pull_request_url")
 
 
 def parse_review(obj: dict[str, Any]) -> ReviewData:

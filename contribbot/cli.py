@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -503,7 +504,9 @@ def daemon(
         raise UsageError(f"{cfg.path}: [track] needs at least one user and one repo")
     engine = runtime.database(cfg)
     with runtime.exclusive(cfg, wait_s=0, what="contrib daemon"):
-        runner = Daemon(config=cfg, engine=engine, client=runtime.github_client(cfg))
+        stopping = threading.Event()
+        client = runtime.github_client(cfg, sleep=stopping.wait)
+        runner = Daemon(config=cfg, engine=engine, client=client, stopping=stopping)
         if once:
             runner.once()
         else:

@@ -33,12 +33,14 @@ class Daemon:
         engine: Engine,
         client: GitHubClient,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        stopping: threading.Event | None = None,
     ) -> None:
         self.config = config
         self.engine = engine
         self.client = client
         self.clock = clock
-        self.stopping = threading.Event()
+        # also what the client waits on for a rate-limit reset, so SIGTERM cuts the wait short
+        self.stopping = stopping or threading.Event()
         self._busy = threading.Lock()  # one job at a time; shutdown waits for the one in hand
 
     def _run(self, name: str, work: Callable[[], jobs.JobRun]) -> None:

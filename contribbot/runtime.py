@@ -5,7 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -36,10 +36,13 @@ def database(config: Config) -> Engine:
     return open_database(config.database_url())
 
 
-def github_client(config: Config, *, token: str | None = None) -> GitHubClient:
-    """A GitHub client from `[github]`."""
+def github_client(
+    config: Config, *, token: str | None = None, sleep: Callable[[float], object] = time.sleep
+) -> GitHubClient:
+    """A GitHub client from `[github]`; `sleep` is how it waits for a rate-limit reset."""
     gh = config.github
     return GitHubClient(
+        sleep=sleep,
         api_url=gh.api_url,
         token=resolve_token(config) if token is None else token,
         per_page=gh.per_page,

@@ -82,7 +82,7 @@ class GitHubClient:
         backoff_factor: float = 1.0,
         timeout: float = 30.0,
         min_interval: float = 0.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] = time.sleep,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         retry = GithubRetry(

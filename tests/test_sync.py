@@ -301,7 +301,9 @@ def test_reconcile_searches_only_what_changed_since_the_last_one(tmp_path, hub):
     Sync(engine=engine, client=client, config=config, clock=hub.now, reconcile=True).run()
     searches = [r.query["q"] for r in hub.requests if r.path == "/search/issues"]
     assert len(searches) == 3 and all("updated:>=" in q for q in searches)
-    assert stored(engine, ["alice"]) == expected(hub.dataset, {"alice"}, EPOCH, NOW + timedelta(days=2))
+    assert stored(engine, ["alice"]) == expected(
+        hub.dataset, {"alice"}, EPOCH, NOW + timedelta(days=2)
+    )
     hub.clear_requests()
     Sync(engine=engine, client=client, config=config, clock=hub.now, reconcile=True).run()
     again = [r for r in hub.requests if r.path == "/search/issues"]

@@ -281,7 +281,7 @@ def activity(
 ) -> None:
     """What did I do? A stand-up from the database (no network).
 
-    The window defaults to the last 7 days. A date alone means midnight in [report] timezone.
+    The window defaults to the last 7 days. A date alone means midnight in \\[report] timezone.
 
     Example: contrib activity --user alice --since 2026-11-16 --format json
     """
@@ -342,7 +342,7 @@ def report(
 ) -> None:
     """The weekly report: totals, merged PRs, whose move each open PR is, streaks, goals.
 
-    Default: the last complete ISO week in [report] timezone. No network, except --send.
+    Default: the last complete ISO week in \\[report] timezone. No network, except --send.
 
     Example: contrib report --week 2026-W47 --format markdown --front-matter -o week47.md
 
@@ -486,7 +486,7 @@ def daemon(
         typer.Option("--log-format", help="text or json (for log collectors)."),
     ] = "text",
 ) -> None:
-    """Poll GitHub, refresh candidates and post reports on the [schedule], until stopped.
+    """Poll GitHub, refresh candidates and post reports on the \\[schedule], until stopped.
 
     One daemon per database. SIGTERM or Ctrl-C finishes the page in hand and exits 0.
 

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from contribbot.activity import Contribution
+from contribbot.report.text import one_line
 from contribbot.store.models import Delivery
 from contribbot.timeutil import zone
 
@@ -35,10 +36,10 @@ def print_activity(
         what = item.kind.replace("_", " ") + (f" ({item.state.lower()})" if item.state else "")
         table.add_row(
             f"{item.at.astimezone(tz):%a %m-%d %H:%M}",
-            Text(item.user),
+            Text(one_line(item.user)),
             what,
             Text(f"{item.repo}#{item.number}"),
-            Text(item.title),
+            Text(one_line(item.title)),
         )
     console.print(table)
 

@@ -1,15 +1,32 @@
-"""What counts as a contribution, from the database; `activity` and the report share it."""
+"""What counts as a contribution, from the database; `activity` and the report share it.
+
+The rules are one SQL union (`_events`): `contributions()` lists its rows with titles
+and links, `counts_by_period()` lets the database count them per week.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
+from sqlalchemy import (
+    Boolean,
+    CompoundSelect,
+    Select,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
+from sqlmodel import Session, col
 
 from contribbot.store.models import Account, Comment, Issue, PullRequest, Repository, Review
 from contribbot.timeutil import utc_z
@@ -33,6 +50,7 @@ TOTAL_OF_KIND = {
     "review": "reviews_given",
     "comment": "comments",
 }
+TOTAL_KEYS = tuple(TOTAL_OF_KIND.values())
 
 
 @dataclass(frozen=True)
@@ -65,140 +83,196 @@ class Contribution:
         return out
 
 
+def account_ids(session: Session, users: Sequence[str]) -> dict[int, str]:
+    """The stored accounts of `users` (logins match case-insensitively): id -> login."""
+    if not users:
+        return {}
+    wanted = sorted({u.lower() for u in users})
+    rows = session.execute(
+        select(col(Account.id), col(Account.login)).where(func.lower(Account.login).in_(wanted))
+    )
+    return {account_id: login for account_id, login in rows if account_id is not None}
+
+
 def _window(column: Any, since: datetime, until: datetime) -> Any:
     return and_(column >= since, column < until)
 
 
-def _item_rows(
-    session: Session, users: Sequence[str], since: datetime, until: datetime
-) -> list[Contribution]:
-    author = aliased(Account)
-    base = (
-        select(Issue, PullRequest, author.login, Repository.full_name)
-        .join(author, col(Issue.author_id) == author.id)
-        .join(Repository, col(Issue.repo_id) == Repository.id)
-        .outerjoin(PullRequest, col(PullRequest.issue_id) == Issue.id)
-        .where(func.lower(author.login).in_([u.lower() for u in users]))
-        .where(
-            or_(
-                _window(Issue.created_at, since, until),
-                _window(Issue.closed_at, since, until),
-                _window(PullRequest.merged_at, since, until),
-            )
+def _event(
+    detail: bool,
+    kind: Any,
+    user_id: Any,
+    at: Any,
+    issue_id: Any,
+    *,
+    state: Any = None,
+    url: Any = None,
+    merged_by_label: Any = None,
+) -> Select[Any]:
+    """One kind of contribution as rows of (kind, user_id, at); with detail, also
+    (issue_id, state, url, by_label). Counting needs no more than the first three."""
+    columns = [kind.label("kind"), user_id.label("user_id"), at.label("at")]
+    if detail:
+        columns += [
+            issue_id.label("issue_id"),
+            _or_null(state, String).label("state"),
+            _or_null(url, String).label("url"),
+            _or_null(merged_by_label, Boolean).label("by_label"),
+        ]
+    return select(*columns)
+
+
+def _or_null(column: Any, kind: type[String] | type[Boolean]) -> Any:
+    return column if column is not None else literal(None, kind)
+
+
+def _events(
+    user_ids: Sequence[int], since: datetime, until: datetime, *, detail: bool
+) -> CompoundSelect[Any]:
+    """THE contribution rules: every event of `user_ids` with since <= at < until.
+
+    `contributions()` lists these events and `counts_by_period()` counts them, so
+    `contrib activity` and the report cannot disagree.
+    """
+    event = functools.partial(_event, detail)
+    by_users = col(Issue.author_id).in_(user_ids)
+    opened = event(
+        case((col(Issue.is_pr), "pr_opened"), else_="issue_opened"),
+        col(Issue.author_id),
+        col(Issue.created_at),
+        col(Issue.id),
+    ).where(by_users, _window(Issue.created_at, since, until))
+    # a PR lands once: merged (by GitHub, or by label on close); otherwise it is closed
+    merged = (
+        event(
+            literal("pr_merged"),
+            col(Issue.author_id),
+            col(PullRequest.merged_at),
+            col(Issue.id),
+            merged_by_label=col(PullRequest.merged_by_label),
         )
+        .join(PullRequest, col(PullRequest.issue_id) == Issue.id)
+        .where(col(Issue.is_pr), _window(PullRequest.merged_at, since, until))
+        # "+ 0": walk the window on ix_pr_merged_issue; without ANALYZE statistics SQLite
+        # would rather read every PR the users ever wrote, through the author index
+        .where((col(Issue.author_id) + 0).in_(user_ids))
     )
-    out: list[Contribution] = []
-    for issue, pr, login, repo in session.exec(base):
-        for kind, at in _item_events(issue, pr):
-            if at is not None and since <= at < until:
-                out.append(
-                    Contribution(
-                        kind=kind,
-                        user=login,
-                        repo=repo,
-                        number=issue.number,
-                        title=issue.title,
-                        url=issue.html_url,
-                        at=at,
-                        merged_by_label=bool(pr and pr.merged_by_label and kind == "pr_merged"),
-                    )
-                )
-    return out
-
-
-def _item_events(issue: Issue, pr: PullRequest | None) -> Iterable[tuple[str, datetime | None]]:
-    if not issue.is_pr:
-        yield "issue_opened", issue.created_at
-        if issue.state == "closed":
-            yield "issue_closed", issue.closed_at
-        return
-    yield "pr_opened", issue.created_at
-    if pr is not None and pr.merged_at is not None:
-        yield "pr_merged", pr.merged_at
-    elif issue.state == "closed":
-        yield "pr_closed", issue.closed_at
-
-
-def _review_rows(
-    session: Session, users: Sequence[str], since: datetime, until: datetime
-) -> list[Contribution]:
-    reviewer = aliased(Account)
-    query = (
-        select(Review, Issue, reviewer.login, Repository.full_name)
+    closed = (
+        event(
+            case((col(Issue.is_pr), "pr_closed"), else_="issue_closed"),
+            col(Issue.author_id),
+            col(Issue.closed_at),
+            col(Issue.id),
+        )
+        .outerjoin(PullRequest, col(PullRequest.issue_id) == Issue.id)
+        .where(by_users, col(Issue.state) == "closed", col(PullRequest.merged_at).is_(None))
+        .where(_window(Issue.closed_at, since, until))
+    )
+    # reviews of other people's PRs; a pending review is not submitted yet
+    reviewed = (
+        event(
+            literal("review"),
+            col(Review.reviewer_id),
+            col(Review.submitted_at),
+            col(Review.pr_id),
+            state=col(Review.state),
+        )
         .join(Issue, col(Review.pr_id) == Issue.id)
-        .join(reviewer, col(Review.reviewer_id) == reviewer.id)
-        .join(Repository, col(Issue.repo_id) == Repository.id)
-        .where(func.lower(reviewer.login).in_([u.lower() for u in users]))
+        .where(col(Review.reviewer_id).in_(user_ids), col(Review.state) != "PENDING")
         .where(_window(Review.submitted_at, since, until))
-        .where(col(Review.state) != "PENDING")
         .where(or_(col(Issue.author_id).is_(None), col(Issue.author_id) != col(Review.reviewer_id)))
     )
-    return [
-        Contribution(
-            kind="review",
-            user=login,
-            repo=repo,
-            number=issue.number,
-            title=issue.title,
-            url=issue.html_url,
-            at=_known(review.submitted_at),
-            state=review.state,
+    # conversation comments only: inline review comments belong to their review. No join
+    # to issue: the foreign key holds, and counting then never leaves the author index
+    commented = (
+        event(
+            literal("comment"),
+            col(Comment.author_id),
+            col(Comment.created_at),
+            col(Comment.issue_id),
+            url=col(Comment.html_url),
         )
-        for review, issue, login, repo in session.exec(query)
-    ]
-
-
-def _known(moment: datetime | None) -> datetime:
-    # the query's time window already excludes NULL
-    assert moment is not None
-    return moment
-
-
-def _comment_rows(
-    session: Session, users: Sequence[str], since: datetime, until: datetime
-) -> list[Contribution]:
-    author = aliased(Account)
-    query = (
-        select(Comment, Issue, author.login, Repository.full_name)
-        .join(Issue, col(Comment.issue_id) == Issue.id)
-        .join(author, col(Comment.author_id) == author.id)
-        .join(Repository, col(Issue.repo_id) == Repository.id)
-        .where(col(Comment.kind) == "issue")
-        .where(func.lower(author.login).in_([u.lower() for u in users]))
+        .where(col(Comment.author_id).in_(user_ids), col(Comment.kind) == "issue")
         .where(_window(Comment.created_at, since, until))
     )
-    return [
-        Contribution(
-            kind="comment",
-            user=login,
-            repo=repo,
-            number=issue.number,
-            title=issue.title,
-            url=comment.html_url or issue.html_url,
-            at=comment.created_at,
-        )
-        for comment, issue, login, repo in session.exec(query)
-    ]
+    return union_all(opened, merged, closed, reviewed, commented)
 
 
 def contributions(
     session: Session, *, users: Sequence[str], since: datetime, until: datetime
 ) -> list[Contribution]:
     """Every contribution of `users` with since <= at < until, sorted by time."""
-    if not users:
+    accounts = account_ids(session, users)
+    if not accounts:
         return []
+    events = _events(list(accounts), since, until, detail=True).subquery()
+    query = (
+        select(events, col(Issue.number), col(Issue.title), col(Issue.html_url))
+        .add_columns(col(Repository.full_name))
+        .join(Issue, col(Issue.id) == events.c.issue_id)
+        .join(Repository, col(Repository.id) == Issue.repo_id)
+    )
     rows = [
-        *_item_rows(session, users, since, until),
-        *_review_rows(session, users, since, until),
-        *_comment_rows(session, users, since, until),
+        Contribution(
+            kind=row.kind,
+            user=accounts[row.user_id],
+            repo=row.full_name,
+            number=row.number,
+            title=row.title,
+            url=row.url or row.html_url,
+            at=row.at,
+            state=row.state,
+            merged_by_label=bool(row.by_label),
+        )
+        for row in session.execute(query)
     ]
     return sorted(rows, key=lambda c: (c.at, c.user, KINDS.index(c.kind), c.repo, c.number))
+
+
+def counts_by_period(
+    session: Session, *, users: Sequence[str], edges: Sequence[datetime]
+) -> dict[str, list[dict[str, int]]]:
+    """Per user (lower-cased login), the totals (prs_opened, ...) in each period.
+
+    Period i is edges[i] <= at < edges[i + 1] (edges ascending); the database counts, so a
+    year of a large cohort costs one query, not a Contribution per event.
+    """
+    periods = len(edges) - 1
+    out = {u.lower(): [dict.fromkeys(TOTAL_KEYS, 0) for _ in range(periods)] for u in users}
+    accounts = account_ids(session, users)
+    if not accounts or periods < 1:
+        return out
+    events = _events(list(accounts), edges[0], edges[-1], detail=False).subquery()
+    period = _period_of(events.c.at, edges, 0, periods).label("period")
+    query = select(events.c.user_id, events.c.kind, period, func.count()).group_by(
+        events.c.user_id,
+        events.c.kind,
+        literal_column("period"),  # not the CASE again
+    )
+    for user_id, kind, index, count in session.execute(query):
+        out[accounts[user_id].lower()][index][TOTAL_OF_KIND[kind]] += count
+    return out
+
+
+def _period_of(at: Any, edges: Sequence[datetime], low: int, high: int) -> Any:
+    """SQL for the index of the period (low <= index < high) that `at` falls in.
+
+    A bisecting CASE: about log2(periods) comparisons a row instead of one per period,
+    and still exact across daylight-saving changes (edges are local midnights).
+    """
+    if high - low == 1:
+        return literal(low)
+    middle = (low + high) // 2
+    return case(
+        (at < edges[middle], _period_of(at, edges, low, middle)),
+        else_=_period_of(at, edges, middle, high),
+    )
 
 
 def totals_by_user(items: Iterable[Contribution]) -> dict[str, dict[str, int]]:
     """Count contributions per user and report total key (prs_opened, ...)."""
     out: dict[str, dict[str, int]] = {}
     for item in items:
-        counts = out.setdefault(item.user.lower(), dict.fromkeys(TOTAL_OF_KIND.values(), 0))
+        counts = out.setdefault(item.user.lower(), dict.fromkeys(TOTAL_KEYS, 0))
         counts[TOTAL_OF_KIND[item.kind]] += 1
     return out

@@ -3,38 +3,31 @@
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
 
-from sqlalchemy import func, or_
-from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from contribbot.activity import TOTAL_OF_KIND, Contribution, contributions
+from contribbot.activity import TOTAL_OF_KIND, Contribution, contributions, counts_by_period
 from contribbot.config import Config
-from contribbot.report.ball import ReviewEvent, ball_in_court
 from contribbot.report.model import (
     HISTORY_WEEKS,
     TOTAL_KEYS,
     CandidateRef,
     Goal,
     ItemRef,
-    OpenPR,
     Totals,
     UserReport,
     WeeklyReport,
 )
+from contribbot.report.pulls import open_prs
+from contribbot.report.speed import Speed, review_speeds
 from contribbot.store import save
-from contribbot.store.models import Account, Comment, Issue, PullRequest, Repository, Review
-from contribbot.timeutil import as_utc, parse_github_time, week_bounds, week_of
+from contribbot.timeutil import parse_github_time, shift_week, week_bounds, week_of
 
 STREAK_WEEKS = 52  # how far back a streak is counted
-BASELINE_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -47,15 +40,24 @@ class Window:
     tz: tzinfo
     tz_name: str
 
+    def previous(self) -> tuple[datetime, datetime]:
+        """The window before: the previous ISO week, or the same span just before start."""
+        if self.week:  # not start - 7 days: a week with a DST change is 167 or 169 hours
+            return week_bounds(shift_week(self.week, -1, self.tz), self.tz)
+        return self.start - (self.end - self.start), self.start
 
-@dataclass
-class _PRFacts:
-    issue: Issue
-    repo: str
-    author: str
-    pr: PullRequest
-    reviews: list[ReviewEvent] = field(default_factory=list)
-    author_replies: list[datetime] = field(default_factory=list)
+
+@dataclass(frozen=True)
+class _History:
+    """Weekly totals per user for the streak lookback, oldest week first."""
+
+    weeks: tuple[str, ...]
+    counts: Mapping[str, Sequence[Mapping[str, int]]]  # lower-cased login -> one per week
+    in_progress: bool  # the last week has not ended yet (as of the report)
+
+    def of(self, login: str) -> Sequence[Mapping[str, int]]:
+        """One user's weeks (all zero for an unknown user)."""
+        return self.counts.get(login.lower()) or [dict.fromkeys(TOTAL_KEYS, 0)] * len(self.weeks)
 
 
 def build_report(
@@ -68,45 +70,43 @@ def build_report(
     candidates: Mapping[str, Sequence[CandidateRef]] | None = None,
 ) -> WeeklyReport:
     """The report for `users` over `window`, as of `now` (never later than the window's end)."""
-    weeks = _history_weeks(window)
-    history_start = week_bounds(weeks[0], window.tz)[0]
-    span = window.end - window.start
-    earliest = min(history_start, window.start - span)
-    items = contributions(session, users=users, since=earliest, until=window.end)
+    as_of = min(now, window.end)
+    previous_start, previous_end = window.previous()
+    items = contributions(session, users=users, since=previous_start, until=window.end)
+    history = _history(session, users=users, window=window, as_of=as_of)
+    pulls = open_prs(
+        session, users=users, as_of=as_of, stale_after_days=config.report.stale_after_days
+    )
+    speeds = review_speeds(session, users=users, repos=config.track.repos, as_of=as_of)
     by_user: dict[str, list[Contribution]] = defaultdict(list)
     for item in items:
         by_user[item.user.lower()].append(item)
-    as_of = min(now, window.end)
-    open_prs = _open_prs(session, users=users, as_of=as_of)
-    first_review, to_merge = _medians(session, users=users, as_of=as_of, mine=True)
-    base_review, base_merge = _medians(session, users=users, as_of=as_of, mine=False)
     reports = []
     for login in users:
         mine = by_user.get(login.lower(), [])
-        weekly = _weekly_totals(mine, weeks, window.tz)
+        weekly = history.of(login)
+        speed = speeds.get(login.lower(), Speed())
+        chart, chart_weeks = _chart(weekly, history.weeks)
         reports.append(
             UserReport(
                 login=login,
                 totals=_totals(mine, window.start, window.end),
-                previous_totals=_totals(mine, window.start - span, window.start),
-                open_prs=tuple(
-                    _open_pr(f, as_of, config.report.stale_after_days)
-                    for f in open_prs.get(login.lower(), [])
-                ),
+                previous_totals=_totals(mine, previous_start, previous_end),
+                open_prs=tuple(pulls.get(login.lower(), ())),
                 merged_prs=_refs(mine, window, "pr_merged"),
                 opened_prs=_refs(mine, window, "pr_opened"),
                 reviews=_refs(mine, window, "review"),
                 issues=_refs(mine, window, "issue_opened", "issue_closed"),
-                time_to_first_review_hours=first_review.get(login.lower()),
-                time_to_merge_hours=to_merge.get(login.lower()),
-                repo_time_to_first_review_hours=base_review.get(login.lower()),
-                repo_time_to_merge_hours=base_merge.get(login.lower()),
-                streak_weeks=_streak(weekly, "any"),
-                merged_streak_weeks=_streak(weekly, "prs_merged"),
+                time_to_first_review_hours=speed.first_review,
+                time_to_merge_hours=speed.merge,
+                repo_time_to_first_review_hours=speed.others_first_review,
+                repo_time_to_merge_hours=speed.others_merge,
+                streak_weeks=_streak(weekly, None, in_progress=history.in_progress),
+                merged_streak_weeks=_streak(weekly, "prs_merged", in_progress=history.in_progress),
                 goals=_goals(config.goals_for(login), weekly),
                 candidates=tuple((candidates or {}).get(login, ())[: config.report.candidates]),
-                history=tuple(sum(w.values()) for w in weekly[-HISTORY_WEEKS:]),
-                history_weeks=weeks[-HISTORY_WEEKS:],
+                history=chart,
+                history_weeks=chart_weeks,
             )
         )
     return WeeklyReport(
@@ -120,13 +120,29 @@ def build_report(
     )
 
 
-def _history_weeks(window: Window) -> tuple[str, ...]:
+def _history(
+    session: Session, *, users: Sequence[str], window: Window, as_of: datetime
+) -> _History:
+    """The last STREAK_WEEKS ISO weeks up to the window's end, counted in one query."""
     last = window.week or week_of(window.end - timedelta(microseconds=1), window.tz)
-    start, _ = week_bounds(last, window.tz)
-    return tuple(
-        week_of(start - timedelta(days=7 * back) + timedelta(hours=12), window.tz)
-        for back in range(STREAK_WEEKS - 1, -1, -1)
-    )
+    weeks = tuple(shift_week(last, -back, window.tz) for back in range(STREAK_WEEKS - 1, -1, -1))
+    starts = [week_bounds(week, window.tz)[0] for week in weeks]
+    last_end = week_bounds(last, window.tz)[1]
+    # the last week may be cut short (a custom window, or a week still going on):
+    # nothing after the report's moment counts
+    edges = [*starts, max(starts[-1], min(last_end, as_of))]
+    counts = counts_by_period(session, users=users, edges=edges)
+    return _History(weeks=weeks, counts=counts, in_progress=as_of < last_end)
+
+
+def _chart(
+    weekly: Sequence[Mapping[str, int]], weeks: Sequence[str]
+) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """The last HISTORY_WEEKS for the chart; none for a user with nothing in the lookback."""
+    if not any(sum(week.values()) for week in weekly):
+        return (), ()  # "No history yet." reads better than a flat line
+    recent = weekly[-HISTORY_WEEKS:]
+    return tuple(sum(w.values()) for w in recent), tuple(weeks[-HISTORY_WEEKS:])
 
 
 def _totals(items: Sequence[Contribution], start: datetime, end: datetime) -> Totals:
@@ -137,22 +153,16 @@ def _totals(items: Sequence[Contribution], start: datetime, end: datetime) -> To
     return Totals(**counts)
 
 
-def _weekly_totals(
-    items: Sequence[Contribution], weeks: Sequence[str], tz: tzinfo
-) -> list[dict[str, int]]:
-    index = {week: i for i, week in enumerate(weeks)}
-    out = [dict.fromkeys(TOTAL_KEYS, 0) for _ in weeks]
-    for item in items:
-        slot = index.get(week_of(item.at, tz))
-        if slot is not None:
-            out[slot][TOTAL_OF_KIND[item.kind]] += 1
-    return out
+def _streak(weekly: Sequence[Mapping[str, int]], key: str | None, *, in_progress: bool) -> int:
+    """Weeks in a row, back from the last, with a contribution (key None) or with `key`.
 
-
-def _streak(weekly: Sequence[Mapping[str, int]], key: str) -> int:
+    A week still in progress without one yet does not break the streak (nor extend it).
+    """
+    values = [sum(week.values()) if key is None else week[key] for week in weekly]
+    if in_progress and values and values[-1] == 0:
+        values.pop()
     count = 0
-    for week in reversed(weekly):
-        value = sum(week.values()) if key == "any" else week[key]
+    for value in reversed(values):
         if value <= 0:
             break
         count += 1
@@ -194,151 +204,6 @@ def _refs(items: Sequence[Contribution], window: Window, *kinds: str) -> tuple[I
         for i in items
         if i.kind in kinds and window.start <= i.at < window.end
     )
-
-
-def _open_prs(
-    session: Session, *, users: Sequence[str], as_of: datetime
-) -> dict[str, list[_PRFacts]]:
-    author = aliased(Account)
-    rows = session.exec(
-        select(Issue, PullRequest, author.login, Repository.full_name)
-        .join(PullRequest, col(PullRequest.issue_id) == Issue.id)
-        .join(author, col(Issue.author_id) == author.id)
-        .join(Repository, col(Issue.repo_id) == Repository.id)
-        .where(func.lower(author.login).in_([u.lower() for u in users]))
-        .where(col(Issue.created_at) < as_of)
-        .where(or_(col(Issue.closed_at).is_(None), col(Issue.closed_at) >= as_of))
-        .where(or_(col(Issue.state) == "open", col(Issue.closed_at).is_not(None)))
-    ).all()
-    facts = {issue.id: _PRFacts(issue, repo, login, pr) for issue, pr, login, repo in rows}
-    if not facts:
-        return {}
-    reviewer = aliased(Account)
-    for review, login in session.exec(
-        select(Review, reviewer.login)
-        .join(reviewer, col(Review.reviewer_id) == reviewer.id)
-        .where(col(Review.pr_id).in_(facts), col(Review.submitted_at) < as_of)
-    ):
-        fact = facts[review.pr_id]
-        assert review.submitted_at is not None
-        event = ReviewEvent(login, review.state, review.submitted_at)
-        fact.reviews.append(event)
-        if login.lower() == fact.author.lower():
-            fact.author_replies.append(review.submitted_at)
-    for comment in session.exec(
-        select(Comment).where(col(Comment.issue_id).in_(facts), col(Comment.created_at) < as_of)
-    ):
-        fact = facts[comment.issue_id]
-        if comment.author_id == fact.issue.author_id:
-            fact.author_replies.append(comment.created_at)
-    out: dict[str, list[_PRFacts]] = defaultdict(list)
-    for fact in sorted(facts.values(), key=lambda f: f.issue.created_at):
-        out[fact.author.lower()].append(fact)
-    return out
-
-
-def _open_pr(fact: _PRFacts, as_of: datetime, stale_after_days: int) -> OpenPR:
-    state = ball_in_court(
-        author=fact.author,
-        opened_at=fact.issue.created_at,
-        draft=fact.pr.draft,
-        reviews=fact.reviews,
-        author_replies=fact.author_replies,
-    )
-    last_change = max([fact.issue.created_at, *(r.at for r in fact.reviews), *fact.author_replies])
-    idle = max(0, (as_of - last_change).days)
-    return OpenPR(
-        repo=fact.repo,
-        number=fact.issue.number,
-        title=fact.issue.title,
-        url=fact.issue.html_url,
-        ball=state.ball,
-        days=max(0, (as_of - state.since).days),
-        opened_at=fact.issue.created_at,
-        idle_days=idle,
-        stale=idle >= stale_after_days,
-    )
-
-
-def _medians(
-    session: Session, *, users: Sequence[str], as_of: datetime, mine: bool
-) -> tuple[dict[str, float], dict[str, float]]:
-    """Median hours to first review and to merge over the last 90 days.
-
-    mine=True: per user, over their PRs. mine=False: per user, over everyone else's
-    PRs in the repos that user has PRs in.
-    """
-    since = as_of - timedelta(days=BASELINE_DAYS)
-    logins = {u.lower() for u in users}
-    rows = session.execute(
-        sa_select(
-            col(Issue.id),
-            col(Issue.repo_id),
-            col(Issue.created_at),
-            col(PullRequest.merged_at),
-            col(Account.login),
-        )
-        .join(PullRequest, col(PullRequest.issue_id) == Issue.id)
-        .join(Account, col(Issue.author_id) == Account.id)
-        .where(col(Issue.created_at) >= since - timedelta(days=BASELINE_DAYS))
-        .where(col(Issue.created_at) < as_of)
-    ).all()
-    first = _first_reviews(session, [r[0] for r in rows], as_of)
-    review_hours: dict[Any, list[float]] = defaultdict(list)
-    merge_hours: dict[Any, list[float]] = defaultdict(list)
-    user_repos: dict[str, set[int]] = defaultdict(set)
-    for pr_id, repo_id, created, merged, login in rows:
-        key = login.lower() if login.lower() in logins else ("repo", repo_id)
-        if login.lower() in logins:
-            user_repos[login.lower()].add(repo_id)
-        if pr_id in first and created >= since:
-            review_hours[key].append((first[pr_id] - created).total_seconds() / 3600)
-        if merged is not None and since <= merged < as_of:
-            merge_hours[key].append((merged - created).total_seconds() / 3600)
-    if mine:
-        return _median_map(review_hours, logins), _median_map(merge_hours, logins)
-    return (
-        _baseline(review_hours, user_repos),
-        _baseline(merge_hours, user_repos),
-    )
-
-
-def _first_reviews(session: Session, pr_ids: Sequence[int], as_of: datetime) -> dict[int, datetime]:
-    if not pr_ids:
-        return {}
-    query = (
-        sa_select(col(Review.pr_id), func.min(Review.submitted_at))
-        .join(Issue, col(Issue.id) == Review.pr_id)
-        .where(col(Review.pr_id).in_(pr_ids))
-        .where(col(Review.reviewer_id) != col(Issue.author_id))
-        .where(col(Review.submitted_at) < as_of)
-        .group_by(col(Review.pr_id))
-    )
-    return {pr_id: _utc(at) for pr_id, at in session.execute(query) if at is not None}
-
-
-def _utc(value: Any) -> datetime:
-    # func.min() bypasses the column type on SQLite, so the value may come back naive or as text
-    if isinstance(value, str):
-        parsed = parse_github_time(value.replace(" ", "T"))
-        assert parsed is not None
-        value = parsed
-    return as_utc(value)
-
-
-def _median_map(values: Mapping[Any, list[float]], logins: set[str]) -> dict[str, float]:
-    return {k: round(statistics.median(v), 1) for k, v in values.items() if k in logins and v}
-
-
-def _baseline(
-    values: Mapping[Any, list[float]], user_repos: Mapping[str, set[int]]
-) -> dict[str, float]:
-    out = {}
-    for login, repos in user_repos.items():
-        pool = [h for repo in repos for h in values.get(("repo", repo), [])]
-        if pool:
-            out[login] = round(statistics.median(pool), 1)
-    return out
 
 
 def _data_as_of(session: Session) -> datetime | None:

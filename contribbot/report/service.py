@@ -58,10 +58,10 @@ def render(report: WeeklyReport, *, fmt: str, front_matter: bool = False) -> str
     if fmt == "terminal":
         from contribbot.report.render_terminal import render_terminal
 
-        console = Console(record=True, width=100, color_system=None, force_terminal=False)
-        with console.capture():
+        console = Console(width=100, color_system=None, force_terminal=False)
+        with console.capture() as captured:
             console.print(render_terminal(report))
-        return console.export_text()
+        return captured.get()
     raise UsageError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
 
 

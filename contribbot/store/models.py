@@ -58,7 +58,7 @@ class Issue(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("repo_id", "number"),
-        Index("ix_issue_author_created", "author_id", "created_at"),
+        Index("ix_issue_author_created_pr", "author_id", "created_at", "is_pr"),
         Index("ix_issue_author_closed", "author_id", "closed_at"),
         Index("ix_issue_repo_updated", "repo_id", "updated_at"),
     )
@@ -85,7 +85,7 @@ class Issue(SQLModel, table=True):
 class PullRequest(SQLModel, table=True):
     """PR-only facts. `merged_at` is when it landed: GitHub's merge, or a merged label on close."""
 
-    __table_args__ = (Index("ix_pr_merged", "merged_at"),)
+    __table_args__ = (Index("ix_pr_merged_issue", "merged_at", "issue_id"),)
 
     issue_id: int = Field(primary_key=True, foreign_key="issue.id", sa_type=BigInteger)
     draft: bool = Field(default=False)
@@ -98,7 +98,7 @@ class Review(SQLModel, table=True):
     """A submitted review on a PR."""
 
     __table_args__ = (
-        Index("ix_review_reviewer_submitted", "reviewer_id", "submitted_at"),
+        Index("ix_review_reviewer_submitted_pr", "reviewer_id", "submitted_at", "pr_id", "state"),
         Index("ix_review_pr", "pr_id", "submitted_at"),
     )
 
@@ -114,7 +114,7 @@ class Comment(SQLModel, table=True):
     """A conversation comment (kind "issue") or an inline review comment (kind "review")."""
 
     __table_args__ = (
-        Index("ix_comment_author_created", "author_id", "created_at"),
+        Index("ix_comment_author_kind_created", "author_id", "kind", "created_at"),
         Index("ix_comment_issue", "issue_id", "created_at"),
     )
 

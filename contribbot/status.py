@@ -37,7 +37,12 @@ def user_counts(session: Session, *, repo_id: int, login: str) -> dict[str, int]
             session,
             select(func.count())
             .select_from(Review)
-            .where(col(Review.reviewer_id) == account.id, col(Review.pr_id).in_(in_repo)),
+            .join(Issue, col(Issue.id) == Review.pr_id)
+            .where(
+                col(Review.reviewer_id) == account.id,
+                col(Issue.repo_id) == repo_id,
+                col(Issue.author_id) != account.id,  # as in `activity`: reviews of others' PRs
+            ),
         ),
         "comments": _count(
             session,

@@ -101,6 +101,13 @@ class SyncProgress:
         elif not self.quiet:
             self.log.info("%s", text)
 
+    def step(self, text: str) -> None:
+        """A small step: shown on the bar, logged only at debug level."""
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, description=text)
+        else:
+            self.log.debug("%s", text)
+
     def advance(self, items: int, client: GitHubClient) -> None:
         """Count saved items and show requests and rate limit."""
         self.items += items

@@ -53,12 +53,18 @@ class Progress(Protocol):
     def phase(self, text: str) -> None:
         """A new step started."""
 
+    def step(self, text: str) -> None:
+        """A small step inside a phase (one follow-up fetch)."""
+
     def advance(self, items: int, client: GitHubClient) -> None:
         """`items` more were saved; the client's usage is current."""
 
 
 class _NoProgress:
     def phase(self, text: str) -> None:
+        log.debug("%s", text)
+
+    def step(self, text: str) -> None:
         log.debug("%s", text)
 
     def advance(self, items: int, client: GitHubClient) -> None:
@@ -427,7 +433,7 @@ class Sync:
                 task = save.next_task(session, repo=repo)
                 if task is None:
                     return
-                self.progress.phase(f"{repo}: {task.kind} of #{task.number}")
+                self.progress.step(f"{repo}: {task.kind} of #{task.number}")
                 count = self._run_task(session, repo, task)
                 session.delete(task)
             self._saved(repo, count)

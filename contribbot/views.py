@@ -47,9 +47,10 @@ def print_activity(
 def print_status(doc: dict[str, Any], console: Console) -> None:
     """The status document: one table per repo, then the rate limit."""
     for repo in doc["repos"]:
-        synced = (repo["last_synced"] or "never").replace("T", " ")[:16]
+        last = repo["last_synced"]
+        synced = f"synced {last.replace('T', ' ')[:16]} UTC" if last else "never synced"
         pending = f", {repo['pending_fetches']} fetches pending" if repo["pending_fetches"] else ""
-        title = f"{repo['repo']} · synced {synced} UTC · {repo['items_stored']} items{pending}"
+        title = f"{repo['repo']} · {synced} · {repo['items_stored']} items{pending}"
         table = Table(title=title, title_justify="left")
         table.add_column("user", no_wrap=True)
         for column in ("PRs", "issues", "reviews", "comments"):

@@ -1,0 +1,76 @@
+"""Bad input at the command line: one clear line on stderr, the right exit code, no traceback."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import cli, write_config
+
+
+@pytest.fixture
+def config_path(tmp_path):
+    return write_config(tmp_path, "http://127.0.0.1:9")  # nothing listens there: no network used
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["report", "--send", "--since", "2026-11-01"], "--send posts a whole ISO week"),
+        (["report", "--send"], "no [[destinations]] to send to"),
+        (["report", "--week", "2026-W47", "--to", "nowhere"], "no [[destinations]] to send to"),
+        (
+            ["demo", "--post-to", "ftp://example"],
+            "--post-to: 'ftp://example' is not an http(s) URL",
+        ),
+        (["candidates", "--repo", "pytorch/vision"], "pytorch/vision is not in [track] repos"),
+        (["activity", "--until", "2026-02-30"], "--until: '2026-02-30' is not an ISO 8601 time"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(config_path, args, expected):
+    code, out, err = cli(*args, "--config", str(config_path))
+    assert code == 2, (out, err)
+    assert expected in err
+    assert err.count("\n") == 1 and "Traceback" not in out + err
+
+
+def test_demo_refuses_a_non_http_webhook():
+    code, out, err = cli("demo", "--post-to", "ftp://example")
+    assert code == 2 and "--post-to: 'ftp://example' is not an http(s) URL" in err
+
+
+def test_send_to_an_unknown_destination_names_the_known_ones(tmp_path):
+    extra = (
+        '[[destinations]]\nname = "team"\ntype = "slack"\nwebhook_url = "https://hooks.invalid/x"\n'
+    )
+    path = write_config(tmp_path, "http://127.0.0.1:9", extra=extra)
+    code, _, err = cli("report", "--send", "--to", "nowhere", "--config", str(path))
+    assert code == 2 and "--to: no destination named 'nowhere' (team)" in err
+
+
+def test_deliveries_on_an_empty_outbox(config_path):
+    code, out, _ = cli("deliveries", "--config", str(config_path))
+    assert code == 0 and "The outbox is empty" in out
+
+
+def test_unwritable_database_directory(tmp_path):
+    path = tmp_path / "contrib.toml"
+    path.write_text(
+        '[database]\nurl = "sqlite:///nope/deeper/contrib.db"\n[track]\nusers = ["a"]\nrepos = ["a/b"]\n'
+    )
+    code, _, err = cli("status", "--config", str(path))
+    assert code == 2 and "database directory" in err and "does not exist" in err
+
+
+def test_every_command_has_help_with_an_example():
+    for command in (
+        "init",
+        "sync",
+        "activity",
+        "status",
+        "candidates",
+        "report",
+        "deliveries",
+        "daemon",
+        "demo",
+    ):
+        code, out, _ = cli(command, "--help")
+        assert code == 0 and "Example" in out, command

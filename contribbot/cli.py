@@ -508,7 +508,8 @@ def daemon(
         client = runtime.github_client(cfg, sleep=stopping.wait)
         runner = Daemon(config=cfg, engine=engine, client=client, stopping=stopping)
         if once:
-            runner.once()
+            if not runner.once():
+                raise typer.Exit(1)  # so cron notices
         else:
             runner.serve()
 

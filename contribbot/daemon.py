@@ -41,17 +41,22 @@ class Daemon:
         self.clock = clock
         # also what the client waits on for a rate-limit reset, so SIGTERM cuts the wait short
         self.stopping = stopping or threading.Event()
-        self._busy = threading.Lock()  # one job at a time; shutdown waits for the one in hand
+        self._busy = threading.Lock()
+        self.failures = 0  # one job at a time; shutdown waits for the one in hand
 
     def _run(self, name: str, work: Callable[[], jobs.JobRun]) -> None:
         if self.stopping.is_set():
             return
         with self._busy:
+            if self.stopping.is_set():  # SIGTERM came while it waited for the job in hand
+                return
             try:
                 run = work()
             except Exception as exc:  # a job failure must not kill the daemon
+                self.failures += 1
                 log.error("%s failed: %s", name, exc, extra={"fields": {"job": name, "ok": False}})
                 return
+        self.failures += not run.ok
         fields = {
             "job": run.job,
             "ok": run.ok,
@@ -65,7 +70,7 @@ class Daemon:
         line += f" in {run.seconds:.1f}s"
         log.log(logging.INFO if run.ok else logging.WARNING, "%s", line, extra={"fields": fields})
 
-    def poll(self, reconcile: bool = False) -> None:
+    def poll(self, reconcile: bool | None = None) -> None:
         """Sync, then post anything due (this is what catches up after a sleep)."""
         self._run(
             "poll",
@@ -79,10 +84,6 @@ class Daemon:
             ),
         )
         self.deliver()
-
-    def reconcile(self) -> None:
-        """Once a day: a poll that also searches for what the streams and events missed."""
-        self.poll(reconcile=True)
 
     def candidates(self) -> None:
         """Refresh candidates on their own schedule."""
@@ -103,7 +104,9 @@ class Daemon:
 
     def _deliver(self) -> jobs.JobRun:
         started = self.clock()
-        planned, sent = jobs.deliver_due(self.engine, self.config, clock=self.clock)
+        planned, sent = jobs.deliver_due(
+            self.engine, self.config, clock=self.clock, sleep=self.stopping.wait
+        )
         problems = "; ".join(f"{name}: {why}" for name, why in sent.problems.items())
         message = f"{planned} messages planned, {sent.sent} posted"
         if sent.resent:
@@ -113,9 +116,11 @@ class Daemon:
         seconds = (self.clock() - started).total_seconds()
         return jobs.JobRun(job="deliver", message=message, seconds=seconds, ok=sent.ok)
 
-    def once(self) -> None:
-        """What is due, in a row, then return (for cron)."""
+    def once(self) -> bool:
+        """What is due, in a row, then return whether it all went well (for cron)."""
+        self.failures = 0
         self.poll()
+        return self.failures == 0
 
     def serve(self) -> None:
         """Run the schedule until SIGTERM or SIGINT; the job in hand finishes its page first."""
@@ -154,7 +159,6 @@ class Daemon:
         scheduler.add_job(
             self.candidates, IntervalTrigger(seconds=candidates_s, timezone=tz), id="candidates"
         )
-        scheduler.add_job(self.reconcile, IntervalTrigger(days=1, timezone=tz), id="reconcile")
         if any(d.daily for d in self.config.destinations):
             scheduler.add_job(
                 self.deliver, _cron(None, parse_clock(s.daily, key="daily"), tz), id="daily"

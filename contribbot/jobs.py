@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 
 from sqlalchemy import Engine
 
@@ -16,6 +18,7 @@ from contribbot.deliver import outbox
 from contribbot.deliver.service import SendSummary, audience, destinations, plan_report, send_due
 from contribbot.github.client import GitHubClient
 from contribbot.report.service import make_report
+from contribbot.store import save
 from contribbot.store.db import session_scope
 from contribbot.sync import Sync
 from contribbot.timeutil import (
@@ -23,13 +26,19 @@ from contribbot.timeutil import (
     last_weekly_fire,
     parse_clock,
     parse_duration,
+    parse_github_time,
     parse_weekly,
     shift_week,
+    utc_z,
+    week_bounds,
     week_of,
     zone,
 )
 
 Clock = Callable[[], datetime]
+RECONCILED_KEY = "reconcile:last_at"
+RECONCILE_EVERY = timedelta(days=1)
+log = logging.getLogger("contribbot.jobs")
 
 
 @dataclass(frozen=True)
@@ -51,10 +60,13 @@ def poll(
     *,
     clock: Clock,
     should_stop: Callable[[], bool],
-    reconcile: bool = False,
+    reconcile: bool | None = None,
 ) -> JobRun:
-    """Sync what changed (and reconcile by search, when asked); refresh candidates when due."""
+    """Sync what changed; once a day (or when asked) also reconcile by search; refresh
+    candidates when due."""
     started, sent, spent = time.monotonic(), client.usage.sent, client.usage.spent
+    if reconcile is None:
+        reconcile = _reconcile_due(engine, clock())
     result = Sync(
         engine=engine,
         client=client,
@@ -64,6 +76,9 @@ def poll(
         reconcile=reconcile,
     ).run()
     extra = ""
+    if reconcile and not result.stopped and result.exit_code == 0:
+        with session_scope(engine) as session:
+            save.set_state(session, key=RECONCILED_KEY, value=utc_z(clock()), now=clock())
     if not result.stopped:
         with session_scope(engine) as session:
             refresh = candidates_due(session, config=config, now=clock())
@@ -108,6 +123,26 @@ def candidates(
         spent=client.usage.spent - spent,
         seconds=time.monotonic() - started,
     )
+
+
+def _reconcile_due(engine: Engine, now: datetime) -> bool:
+    """A day after the last reconciliation; never on the very first run (it just searched)."""
+    with session_scope(engine) as session:
+        last = parse_github_time(save.get_state(session, key=RECONCILED_KEY))
+        if last is None:
+            save.set_state(session, key=RECONCILED_KEY, value=utc_z(now), now=now)
+            return False
+    return now - last >= RECONCILE_EVERY
+
+
+def synced_since(engine: Engine, config: Config, moment: datetime) -> bool:
+    """True when every tracked repo was synced at or after `moment` (fresh enough to report)."""
+    with session_scope(engine) as session:
+        stamps = [
+            parse_github_time(save.get_state(session, key=f"repo:{repo}:synced_at"))
+            for repo in config.track.repos
+        ]
+    return all(stamp is not None and stamp >= moment for stamp in stamps)
 
 
 def weekly_due(config: Config, now: datetime) -> str | None:
@@ -192,11 +227,21 @@ def _plan(
     return planned
 
 
-def deliver_due(engine: Engine, config: Config, *, clock: Clock) -> tuple[int, SendSummary]:
+def deliver_due(
+    engine: Engine,
+    config: Config,
+    *,
+    clock: Clock,
+    sleep: Callable[[float], object] = time.sleep,
+) -> tuple[int, SendSummary]:
     """Plan whatever is due (weekly, daily) and send everything pending. Safe to repeat."""
     now = clock()
     planned = 0
     week = weekly_due(config, now)
+    report_tz = zone(config.report.timezone)
+    if week is not None and not synced_since(engine, config, week_bounds(week, report_tz)[1]):
+        log.info("the %s report waits for a sync after the week ended", week)
+        week = None
     if week is not None:
         planned += deliver_weekly(engine, config, week=week, now=now)
         # the digest goes out with the weekly report, labelled with the week it is for
@@ -212,6 +257,10 @@ def deliver_due(engine: Engine, config: Config, *, clock: Clock) -> tuple[int, S
             only=None,
         )
     day = daily_due(config, now)
+    if day is not None and not synced_since(
+        engine, config, datetime.combine(day + timedelta(days=1), dt_time(0), tzinfo=report_tz)
+    ):
+        day = None
     if day is not None:
         planned += deliver_daily(engine, config, day=day, now=now)
-    return planned, send_due(engine, config=config, clock=clock)
+    return planned, send_due(engine, config=config, clock=clock, sleep=sleep)

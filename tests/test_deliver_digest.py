@@ -40,6 +40,9 @@ def test_deliver_due_posts_weekly_digest_and_daily_once(tmp_path, hub):
 
         refresh_candidates(engine=engine, client=client, config=config, clock=hub.now)
         monday = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)  # 30 min after the report time
+        planned, _ = jobs.deliver_due(engine, config, clock=lambda: monday)
+        assert planned == 0 and sink.posts == []  # last synced before the week ended: wait
+        Sync(engine=engine, client=client, config=config, clock=lambda: monday).run()
         for _ in range(2):
             planned, summary = jobs.deliver_due(engine, config, clock=lambda: monday)
             assert summary.ok

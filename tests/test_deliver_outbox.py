@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -116,3 +116,58 @@ def test_a_broken_destination_is_marked_failing_and_the_others_still_post(tmp_pa
     everything = out + err + (tmp_path / "contrib.db").read_bytes().decode("latin-1")
     assert SLACK_SECRET not in everything and ZULIP_KEY not in everything
     assert "s3cr3tw3bh00k" not in everything
+
+
+@respx.mock
+def test_failures_are_retried_later_in_order_and_doubt_is_resent_visibly(tmp_path, hub):
+    extra = f'[[destinations]]\nname = "slack"\ntype = "slack"\nwebhook_url = "{SLACK_SECRET}"\n'
+    path = write_config(tmp_path, hub.base_url, users=["alice", "bob"], extra=extra)
+    config = load(path)
+    engine = open_database(config.database_url())
+    client = GitHubClient(api_url=hub.base_url, token="test-token")
+    Sync(engine=engine, client=client, config=config).run()
+    jobs.deliver_weekly(engine, config, week=WEEK, now=NOW)
+    jobs.deliver_weekly(engine, config, week="2026-W45", now=NOW)  # a second message behind it
+    route = respx.post(SLACK_SECRET)
+
+    def send(at):
+        return send_due(engine, config=config, clock=lambda: at, sleep=lambda s: None)
+
+    route.mock(return_value=httpx.Response(503, text="rollup_error"))
+    t0 = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    assert send(t0).failed == 1 and route.call_count == 4  # 4 attempts, then it stops there
+    route.mock(return_value=httpx.Response(200, text="ok"))
+    assert send(t0).sent == 0  # still backing off
+    assert send(t0 + timedelta(minutes=6)).sent == 2  # both, the failed one first
+    bodies = [json.loads(call.request.content)["text"] for call in route.calls[-2:]]
+    assert WEEK in bodies[0] and "2026-W45" in bodies[1]
+
+    jobs.deliver_weekly(engine, config, week="2026-W44", now=NOW)
+    route.mock(side_effect=httpx.ReadTimeout("slow"))  # it may have arrived
+    summary = send(t0 + timedelta(minutes=7))
+    assert summary.failed == 1 and "may have arrived" in summary.problems["slack"]
+    route.mock(return_value=httpx.Response(200, text="ok"))
+    assert send(t0 + timedelta(minutes=8)).resent == 1
+    assert json.loads(route.calls[-1].request.content)["text"].startswith("(resent)")
+
+
+@respx.mock
+def test_retry_by_hand_resends_a_destination_that_was_fixed(tmp_path, hub):
+    extra = f'[[destinations]]\nname = "slack"\ntype = "slack"\nwebhook_url = "{SLACK_SECRET}"\n'
+    path = write_config(tmp_path, hub.base_url, users=["bob"], extra=extra)
+    config = load(path)
+    engine = open_database(config.database_url())
+    Sync(
+        engine=engine, client=GitHubClient(api_url=hub.base_url, token="test-token"), config=config
+    ).run()
+    route = respx.post(SLACK_SECRET).mock(
+        return_value=httpx.Response(410, text="channel_is_archived")
+    )
+    jobs.deliver_weekly(engine, config, week=WEEK, now=NOW)
+    assert send_due(engine, config=config, clock=clock, sleep=lambda s: None).failed == 1
+    assert send_due(engine, config=config, clock=clock, sleep=lambda s: None).failed == 0  # waits
+    route.mock(return_value=httpx.Response(200, text="ok"))  # the user unarchived the channel
+    code, out, err = cli("deliveries", "--retry", "--config", str(path), "--format", "json")
+    assert code == 0, err
+    assert "1 posted, 0 failed" in err
+    assert [r["status"] for r in json.loads(out)] == ["sent"]

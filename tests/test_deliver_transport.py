@@ -175,21 +175,32 @@ def test_slack_retries_are_exhausted_after_four_attempts(
     assert_no_secrets(result, caplog)
 
 
-def test_slack_timeout_is_retried(
+def test_slack_connect_timeout_is_retried(
     respx_mock: respx.MockRouter,
     client: httpx.Client,
     sleeper: Sleeper,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     respx_mock.post(WEBHOOK).mock(
-        side_effect=[httpx.ReadTimeout("slow"), httpx.Response(200, text="ok")]
+        side_effect=[httpx.ConnectTimeout("slow"), httpx.Response(200, text="ok")]
     )
     result = slack(client, sleeper)
     assert (result.outcome, result.attempts) == ("sent", 2)
-    assert "did not answer in time" in caplog.text
+    assert "could not connect" in caplog.text
 
 
-def test_slack_dropped_connection_is_retried_until_exhausted(
+def test_slack_read_timeout_is_in_doubt_and_not_retried_blindly(
+    respx_mock: respx.MockRouter, client: httpx.Client, sleeper: Sleeper
+) -> None:
+    route = respx_mock.post(WEBHOOK).mock(
+        side_effect=[httpx.ReadTimeout("slow"), httpx.Response(200, text="ok")]
+    )
+    result = slack(client, sleeper)
+    assert (result.outcome, result.in_doubt, route.call_count) == ("failed_retryable", True, 1)
+    assert "did not answer in time" in result.detail and "may have arrived" in result.detail
+
+
+def test_slack_dropped_connection_is_in_doubt(
     respx_mock: respx.MockRouter,
     client: httpx.Client,
     sleeper: Sleeper,
@@ -198,9 +209,18 @@ def test_slack_dropped_connection_is_retried_until_exhausted(
     dropped = httpx.RemoteProtocolError(f"Server disconnected while talking to {WEBHOOK}")
     respx_mock.post(WEBHOOK).mock(side_effect=dropped)
     result = slack(client, sleeper)
-    assert (result.outcome, result.attempts, result.status) == ("failed_retryable", 4, None)
+    assert (result.outcome, result.attempts, result.in_doubt) == ("failed_retryable", 1, True)
     assert "RemoteProtocolError" in result.detail and "[redacted]" in result.detail
     assert_no_secrets(result, caplog)
+
+
+def test_slack_refused_connection_is_retried_until_exhausted(
+    respx_mock: respx.MockRouter, client: httpx.Client, sleeper: Sleeper
+) -> None:
+    route = respx_mock.post(WEBHOOK).mock(side_effect=httpx.ConnectError("refused"))
+    result = slack(client, sleeper)
+    assert (result.outcome, result.attempts, route.call_count) == ("failed_retryable", 4, 4)
+    assert not result.in_doubt
 
 
 def test_slack_400_is_our_bug_not_retried_and_logged_with_payload(
@@ -339,20 +359,21 @@ def test_zulip_timeouts_exhaust_the_retries(
     route = respx_mock.post(MESSAGES).mock(side_effect=httpx.ConnectTimeout("connect timed out"))
     result = zulip(client, sleeper)
     assert (result.outcome, result.attempts, route.call_count) == ("failed_retryable", 4, 4)
-    assert "did not answer in time" in result.detail
+    assert "could not connect" in result.detail
     assert_no_secrets(result, caplog)
 
 
-def test_zulip_dropped_connection_is_retried(
+def test_zulip_dropped_connection_is_in_doubt_not_retried(
     respx_mock: respx.MockRouter, client: httpx.Client, sleeper: Sleeper
 ) -> None:
-    respx_mock.post(MESSAGES).mock(
+    route = respx_mock.post(MESSAGES).mock(
         side_effect=[
             httpx.RemoteProtocolError("peer closed"),
             httpx.Response(200, json={"result": "success", "id": 5}),
         ]
     )
-    assert zulip(client, sleeper).message_id == 5
+    result = zulip(client, sleeper)
+    assert (result.in_doubt, result.message_id, route.call_count) == (True, None, 1)
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ week has been planned for a destination, it is never planned again.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -19,7 +19,8 @@ from sqlmodel import Session, col, select
 from contribbot.store.models import Delivery
 
 OPEN = ("pending", "sending")
-RETRYABLE = ("failed",)
+RETRY_BASE = timedelta(minutes=5)  # a failed post is tried again after 5 min, 10, 20... (6 h cap)
+RETRY_CAP = timedelta(hours=6)
 
 
 def already_planned(
@@ -69,16 +70,30 @@ def plan(
     return len(payloads)
 
 
-def due(session: Session, *, destination: str, retry_failed: bool) -> list[Delivery]:
-    """Messages still to send to `destination`, in order."""
-    statuses = [*OPEN, *RETRYABLE] if retry_failed else list(OPEN)
-    return list(
-        session.exec(
-            select(Delivery)
-            .where(Delivery.destination == destination, col(Delivery.status).in_(statuses))
-            .order_by(col(Delivery.id))
-        )
+def due(session: Session, *, destination: str, now: datetime, manual: bool) -> list[Delivery]:
+    """Messages to send to `destination` now, in order.
+
+    Pending and in-doubt ones always; failed ones once their backoff has passed; with
+    `manual` (`contrib deliveries --retry`, after the user fixed something) every failed
+    one, permanent failures included.
+    """
+    statuses = [*OPEN, "failed", "failed_permanent"] if manual else [*OPEN, "failed"]
+    rows = session.exec(
+        select(Delivery)
+        .where(Delivery.destination == destination, col(Delivery.status).in_(statuses))
+        .order_by(col(Delivery.id))
     )
+    out = []
+    for row in rows:
+        if not manual and row.status == "failed" and not _backed_off(row, now):
+            break  # later messages wait behind it, so they never arrive out of order
+        out.append(row)
+    return out
+
+
+def _backed_off(row: Delivery, now: datetime) -> bool:
+    wait = min(RETRY_CAP, RETRY_BASE * 2 ** max(row.attempts - 1, 0))
+    return row.attempted_at is None or now - row.attempted_at >= wait
 
 
 def mark_sending(session: Session, *, row: Delivery, now: datetime) -> bool:
@@ -100,6 +115,9 @@ def mark_done(
 ) -> None:
     """Record how the POST went."""
     row.status, row.error = status, error
+    if status == "sending":  # in doubt: it may have arrived; the next pass re-sends it marked
+        session.add(row)
+        return
     if status == "sent":
         row.sent_at, row.message_id = now, message_id
     session.add(row)

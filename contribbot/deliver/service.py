@@ -120,7 +120,7 @@ def send_due(
     only: str | None = None,
     retry_failed: bool = False,
     http: httpx.Client | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] = time.sleep,
     clock: Callable[[], datetime],
 ) -> SendSummary:
     """Send every planned message not yet sent; one failing destination does not stop others."""
@@ -141,15 +141,13 @@ def _send_to(
     destination: Destination,
     retry_failed: bool,
     client: httpx.Client,
-    sleep: Callable[[float], None],
+    sleep: Callable[[float], object],
     clock: Callable[[], datetime],
     summary: SendSummary,
 ) -> None:
     with session_scope(engine) as session:
-        ids = [
-            row.id
-            for row in outbox.due(session, destination=destination.name, retry_failed=retry_failed)
-        ]
+        rows = outbox.due(session, destination=destination.name, now=clock(), manual=retry_failed)
+        ids = [row.id for row in rows]
     for index, row_id in enumerate(ids):
         with session_scope(engine) as session:
             row = session.get(Delivery, row_id)
@@ -175,8 +173,7 @@ def _send_to(
         summary.failed += 1
         summary.problems[destination.name] = result.detail
         log.error("%s: %s", label, result.detail)
-        if result.outcome == "failed_permanent":
-            return  # the destination is broken; its other messages wait for a fix and --retry
+        return  # the rest wait, so parts never arrive out of order
 
 
 def _record(session: Any, row: Delivery, result: DeliveryResult, now: datetime) -> None:
@@ -186,7 +183,12 @@ def _record(session: Any, row: Delivery, result: DeliveryResult, now: datetime) 
         if row.kind == "weekly":
             save.set_state(session, key=LAST_WEEKLY_KEY, value=utc_z(now), now=now)
         return
-    status = "failed_permanent" if result.outcome == "failed_permanent" else "failed"
+    if result.in_doubt:
+        status = "sending"
+    elif result.outcome == "failed_permanent":
+        status = "failed_permanent"
+    else:
+        status = "failed"
     outbox.mark_done(session, row=row, status=status, now=now, error=result.detail)
 
 
@@ -194,7 +196,7 @@ def _post(
     destination: Destination,
     payload: dict[str, Any],
     client: httpx.Client,
-    sleep: Callable[[float], None],
+    sleep: Callable[[float], object],
 ) -> DeliveryResult:
     if isinstance(destination, SlackDestination):
         return post_slack(client, destination.webhook_url.get_secret_value(), payload, sleep=sleep)

@@ -35,7 +35,10 @@ from contribbot.deliver.escape import clean, redact
 logger = logging.getLogger(__name__)
 
 Outcome = Literal["sent", "failed_permanent", "failed_bad_request", "failed_retryable"]
-_Verdict = Literal["sent", "failed_permanent", "failed_bad_request", "retry"]
+# "doubt": the request may have reached the service (a read timeout, a connection dropped
+# after sending), so a blind retry could post twice; the outbox re-sends it marked "(resent)"
+_Verdict = Literal["sent", "failed_permanent", "failed_bad_request", "retry", "doubt"]
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _FINAL_OUTCOMES: dict[_Verdict, Outcome] = {
     "sent": "sent",
     "failed_permanent": "failed_permanent",
@@ -102,6 +105,7 @@ class DeliveryResult:
     status: int | None = None
     message_id: int | None = None  # Zulip's message id; Slack webhooks return none
     retry_after: float | None = None  # the wait the server asked for, when we did not wait
+    in_doubt: bool = False  # it may have arrived: re-send only visibly marked
 
     @property
     def sent(self) -> bool:
@@ -137,7 +141,7 @@ def post_slack(
     payload: Mapping[str, Any],
     *,
     policy: RetryPolicy = DEFAULT_POLICY,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] = time.sleep,
     jitter: Callable[[], float] = random.random,
 ) -> DeliveryResult:
     """Post one payload to a Slack incoming webhook, retrying what is worth retrying."""
@@ -169,7 +173,7 @@ def post_zulip(
     content: str,
     *,
     policy: RetryPolicy = DEFAULT_POLICY,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] = time.sleep,
     jitter: Callable[[], float] = random.random,
 ) -> DeliveryResult:
     """Post one message to a Zulip channel and topic, retrying what is worth retrying."""
@@ -200,7 +204,7 @@ def _deliver(
     *,
     service: str,
     policy: RetryPolicy,
-    sleep: Callable[[float], None],
+    sleep: Callable[[float], object],
     jitter: Callable[[], float],
     secrets: tuple[str, ...],
 ) -> DeliveryResult:
@@ -209,6 +213,9 @@ def _deliver(
         attempt += 1
         judgement = _attempt(send, judge, service)
         judgement = replace(judgement, detail=redact(judgement.detail, secrets))
+        if judgement.verdict == "doubt":
+            detail = f"{judgement.detail}; it may have arrived, so it is not retried blindly"
+            return DeliveryResult("failed_retryable", detail, attempts=attempt, in_doubt=True)
         if judgement.verdict != "retry":
             return _final(judgement, attempt)
         if attempt >= policy.attempts:
@@ -235,12 +242,15 @@ def _attempt(
 ) -> _Judgement:
     try:
         response = send()
+    except _NOT_SENT as exc:
+        reason = clean(f"{type(exc).__name__}: {exc}", 200)
+        return _Judgement("retry", f"could not connect to {service} ({reason})")
     except httpx.TimeoutException as exc:
-        return _Judgement("retry", f"{service} did not answer in time ({type(exc).__name__})")
+        return _Judgement("doubt", f"{service} did not answer in time ({type(exc).__name__})")
     except httpx.HTTPError as exc:
         # The message of a transport error may repeat the URL; `_deliver` redacts it.
         reason = clean(f"{type(exc).__name__}: {exc}", 200)
-        return _Judgement("retry", f"the connection to {service} failed ({reason})")
+        return _Judgement("doubt", f"the connection to {service} failed ({reason})")
     return judge(response)
 
 

@@ -248,13 +248,16 @@ class Sync:
         """Search again for what changed since the last reconciliation (events and streams can
         miss things: an approval older than the 300-event window, a search-index lag)."""
         done_key, since_key = f"reconciled:{repo}:{user}", f"reconcile:{repo}:{user}:since"
+        started_key = f"reconcile:{repo}:{user}:started"
         with self._session() as session:
             since = save.get_state(session, key=since_key)
-            if since is None:  # a new reconciliation, not a resumed one
+            started = save.get_state(session, key=started_key)
+            if since is None or started is None:  # a new reconciliation, not a resumed one
                 last = save.get_state(session, key=done_key)
                 since = last or save.get_state(session, key=f"backfill:{repo}:{user}") or ""
+                started = utc_z(self.now() - STREAM_MARGIN)
                 save.set_state(session, key=since_key, value=since, now=self.now())
-        started = utc_z(self.now() - STREAM_MARGIN)
+                save.set_state(session, key=started_key, value=started, now=self.now())
         for phase in SEARCH_PHASES:
             key = f"reconcile:{repo}:{user}:{phase.name}"
             self._search_phase(repo, user, phase, key=key, updated_since=since or None)
@@ -296,10 +299,14 @@ class Sync:
                         )
                 last = items[-1]["created_at"] if items else checkpoint
                 finished = len(items) < self.client.per_page
+                if finished and not response.not_modified and response.data["incomplete_results"]:
+                    # GitHub's search timed out: a short page proves nothing; next run retries
+                    log.warning("%s: search for @%s came back incomplete; will retry", repo, user)
+                    return
                 save.set_state(
                     session, key=key, value=DONE if finished else str(last), now=self.now()
                 )
-                self.fetch.remember(session, response)
+                # no ETag kept: a search URL (with its checkpoint) is never asked twice
             self._saved(repo, len(items))
             if finished:
                 return
@@ -342,10 +349,14 @@ class Sync:
                 items: list[dict[str, Any]] = response.data
                 kept = sum(handler(self, session, repo, obj) for obj in items)
                 newest = max((str(obj["updated_at"]) for obj in items), default=since)
-                save.set_state(session, key=key, value=str(newest), now=self.now())
+                full = len(items) >= self.client.per_page
+                if full:
+                    save.set_state(session, key=key, value=str(newest), now=self.now())
+                # A short page keeps its `since`, so the next poll asks the very same URL and
+                # an unchanged repo answers 304 at once (items seen again are skipped as such).
                 self.fetch.remember(session, response)
             self._saved(repo, kept)
-            if len(items) < self.client.per_page:
+            if not full:
                 return
             url = response.links.get("next") if newest == since else None
             if newest == since and url is None:
@@ -368,12 +379,16 @@ class Sync:
 
     def _on_review_comment(self, session: Session, repo: str, obj: dict[str, Any]) -> int:
         data = parse_review_comment(obj)
+        if save.comment_unchanged(session, data=data):
+            return 0
         kept = self._on_comment(session, repo, data, "review_comments")
         if kept or self._tracked(data.author):
             save.enqueue(session, kind="reviews", repo=repo, number=data.number, now=self.now())
         return kept
 
     def _on_comment(self, session: Session, repo: str, data: Any, task: str) -> int:
+        if save.comment_unchanged(session, data=data):
+            return 0
         parent = save.find_issue(session, repo=repo, number=data.number)
         if parent is None:
             if self._tracked(data.author):

@@ -162,6 +162,9 @@ def test_incremental_sync_picks_up_a_comment_a_review_and_a_merge(tmp_path, hub)
     )
     searches = [r for r in hub.requests if r.path.startswith("/search")]
     assert searches == []  # polls never search
+    hub.clear_requests()
+    run_sync(config, hub)  # the very next idle poll is free again: all 304
+    assert hub.requests and all(r.status == 304 for r in hub.requests) and hub.spent() == 0
 
 
 @pytest.mark.parametrize("kind", ["500", "502", "drop", "secondary", "429"])

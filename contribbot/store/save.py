@@ -111,6 +111,12 @@ def find_issue(session: Session, *, repo: str, number: int) -> Issue | None:
     return session.exec(select(Issue).where(Issue.repo_id == rid, Issue.number == number)).first()
 
 
+def comment_unchanged(session: Session, *, data: CommentData) -> bool:
+    """True when this comment is stored already, as it is now."""
+    stored = session.get(Comment, data.id)
+    return stored is not None and stored.updated_at == data.updated_at
+
+
 def save_comment(session: Session, *, data: CommentData, issue_id: int) -> None:
     """Insert or update a comment."""
     if data.author is None:

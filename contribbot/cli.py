@@ -172,8 +172,9 @@ def sync(
             f"{usage.not_modified} unchanged (304)"
         )
     for outcome in result.outcomes:
-        if outcome.error:
-            stderr.print(Text(f"error: {outcome.error}", style="red"))
+        for problem in [outcome.error, *outcome.problems]:
+            if problem:
+                stderr.print(Text(f"error: {problem}", style="red"))
     raise typer.Exit(result.exit_code)
 
 

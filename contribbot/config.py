@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import tomllib
 from collections.abc import Callable, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -29,11 +30,13 @@ from contribbot.report.model import TOTAL_KEYS
 from contribbot.timeutil import parse_clock, parse_duration, parse_weekly, zone
 
 CONFIG_ENV = "CONTRIBBOT_CONFIG"
+SECRET_KEYS = frozenset({"token", "webhook_url", "api_key"})
 CONFIG_NAME = "contrib.toml"
 ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 DEFAULT_MERGED_LABELS = ["Merged"]
+MIN_INTERVALS = {"poll_every": "1m", "candidates": "10m", "misfire_grace": "1m"}
 DEFAULT_CANDIDATE_LABELS = [
     "good first issue",
     "good-first-issue",
@@ -107,6 +110,16 @@ class TrackConfig(_Strict):
     repos: list[RepoName] = Field(default_factory=list)
     history_since: str | None = None  # first sync looks back to this date (default: all)
 
+    @field_validator("history_since")
+    @classmethod
+    def _date(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a date like 2024-01-01") from None
+        return value
+
 
 class RepoConfig(_Strict):
     """[repos."owner/name"]: per-repository rules."""
@@ -157,8 +170,9 @@ class ScheduleConfig(_Strict):
         _as_value_error(lambda: zone(self.timezone))
         _as_value_error(functools.partial(parse_weekly, self.report, key="report"))
         _as_value_error(functools.partial(parse_clock, self.daily, key="daily"))
-        if parse_duration(self.poll_every, key="poll_every").total_seconds() < 60:
-            raise ValueError("poll_every must be at least 1m")
+        for key, least in MIN_INTERVALS.items():
+            if parse_duration(getattr(self, key), key=key) < parse_duration(least, key=key):
+                raise ValueError(f"{key} must be at least {least}")
         return self
 
 
@@ -333,7 +347,8 @@ def _describe(exc: ValidationError, path: Path, text: str) -> str:
     elif error["type"] == "missing":
         message = "required key is missing"
     elif "input" in error and error["type"].endswith("_type"):
-        message = f"{message}, got {type(error['input']).__name__} {error['input']!r}"
+        shown = "" if set(loc) & SECRET_KEYS else f" {error['input']!r}"  # never echo a secret
+        message = f"{message}, got {type(error['input']).__name__}{shown}"
     line = _line_of(text, loc)
     where = f"{path}:{line}" if line else f"{path}"
     extra = "" if len(exc.errors()) == 1 else f" (and {len(exc.errors()) - 1} more)"

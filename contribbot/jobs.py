@@ -89,7 +89,7 @@ def poll(
             extra = (
                 f"; candidates: {done.listed} listed, {done.timelines_changed} timelines changed"
             )
-    errors = [o.error for o in result.outcomes if o.error]
+    errors = [e for o in result.outcomes for e in (o.error, *o.problems) if e]
     return JobRun(
         job="reconcile" if reconcile else "poll",
         message=f"{result.items} items saved{extra}"

@@ -51,5 +51,8 @@ def write_starter_config(path: Path, *, users: list[str], repos: list[str], forc
     parse_config(tomllib.loads(text), path=path, text=text)  # the same checks as loading it later
     if path.exists() and not force:
         raise UsageError(f"{path} already exists (use --force to overwrite)")
-    path.write_text(text, encoding="utf-8")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
     return path

@@ -24,8 +24,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from contribbot.config import Config
+from contribbot.errors import AuthError, ContribError
 from contribbot.fetch import Fetcher
-from contribbot.github.client import GitHubClient, NotFound
+from contribbot.github.client import GitHubClient, GitHubUnavailable, NotFound
 from contribbot.github.parse import (
     parse_event,
     parse_issue,
@@ -81,7 +82,8 @@ class RepoOutcome:
 
     repo: str
     items: int = 0
-    error: str | None = None
+    error: str | None = None  # the repository could not be synced
+    problems: list[str] = field(default_factory=list)  # one user's part failed; others synced
 
 
 @dataclass
@@ -94,8 +96,8 @@ class SyncResult:
 
     @property
     def exit_code(self) -> int:
-        """1 when any repository failed, else 0."""
-        return 1 if any(o.error for o in self.outcomes) else 0
+        """1 when any repository (or any user's part of one) failed, else 0."""
+        return 1 if any(o.error or o.problems for o in self.outcomes) else 0
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,11 @@ class Sync:
             step(repo)
         except NotFound:
             outcome.error = f"{repo}: repository not found, or the token cannot see it"
+        except (AuthError, GitHubUnavailable):
+            raise  # nothing else can sync either
+        except ContribError as exc:  # e.g. 403 from an organisation that enforces SAML SSO
+            outcome.error = f"{repo}: {exc}"
+        if outcome.error:
             log.error("%s", outcome.error)
             return False
         return True
@@ -186,9 +193,16 @@ class Sync:
     def _sync_repo(self, repo: str) -> None:
         self._ensure_repo(repo)
         for user in self.config.track.users:
-            self._backfill(repo, user)
-            if self.reconcile:
-                self._reconcile(repo, user)
+            try:
+                self._backfill(repo, user)
+                if self.reconcile:
+                    self._reconcile(repo, user)
+            except (AuthError, GitHubUnavailable, NotFound):
+                raise
+            except ContribError as exc:  # e.g. 422: GitHub has no such user; others go on
+                message = f"{repo}: @{user}: {exc}"
+                self._outcome(repo).problems.append(message)
+                log.error("%s", message)
         for stream in STREAMS:
             self._stream(repo, stream)
         self._drain(repo)
@@ -222,6 +236,7 @@ class Sync:
             assert row is not None
             if response.data:
                 row.github_id, row.html_url = response.data["id"], response.data["html_url"]
+                row.full_name = response.data["full_name"]  # GitHub's spelling, not the config's
                 session.add(row)
             for stream in STREAMS:
                 key = f"stream:{repo}:{stream}"
@@ -421,6 +436,11 @@ class Sync:
                     response = self.fetch.get(session, url)
                 except NotFound:
                     log.warning("@%s: no such GitHub user", user)
+                    return
+                except (AuthError, GitHubUnavailable):
+                    raise
+                except ContribError as exc:
+                    log.warning("@%s: public events unavailable: %s", user, exc)
                     return
                 if response.not_modified:
                     break

@@ -11,6 +11,7 @@ from contribbot.errors import UsageError
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 DURATION_RE = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_DURATION_S = 366 * 86400
 
 
 def zone(name: str) -> tzinfo:
@@ -51,6 +52,8 @@ def week_bounds(week: str, tz: tzinfo) -> tuple[datetime, datetime]:
     if not match:
         raise UsageError(f"--week: {week!r} is not an ISO week like 2026-W47")
     year, number = int(match.group(1)), int(match.group(2))
+    if not 1970 <= year <= 9998:
+        raise UsageError(f"--week: {week!r} is out of range (years 1970 to 9998)")
     try:
         monday = date.fromisocalendar(year, number, 1)
     except ValueError:
@@ -105,7 +108,10 @@ def parse_duration(text: str, *, key: str) -> timedelta:
     match = DURATION_RE.match(text)
     if not match:
         raise UsageError(f"{key}: {text!r} is not a duration like 15m, 2h or 1d")
-    return timedelta(seconds=int(match.group(1)) * DURATION_UNITS[match.group(2)])
+    seconds = int(match.group(1)) * DURATION_UNITS[match.group(2)]
+    if seconds > MAX_DURATION_S:
+        raise UsageError(f"{key}: {text!r} is longer than a year")
+    return timedelta(seconds=seconds)
 
 
 def humanize_ago(delta: timedelta) -> str:
@@ -122,6 +128,7 @@ def humanize_ago(delta: timedelta) -> str:
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
@@ -136,9 +143,10 @@ def parse_clock(text: str, *, key: str) -> time:
 def parse_weekly(text: str, *, key: str) -> tuple[int, time]:
     """`mon 09:00` -> (0, 09:00): a weekday (Monday is 0) and a time."""
     parts = text.strip().lower().split()
-    if len(parts) != 2 or parts[0][:3] not in WEEKDAYS:
+    names = {**{d: i for i, d in enumerate(WEEKDAYS)}, **{d: i for i, d in enumerate(DAY_NAMES)}}
+    if len(parts) != 2 or parts[0] not in names:
         raise UsageError(f'{key}: {text!r} is not a weekly time like "mon 09:00"')
-    return WEEKDAYS.index(parts[0][:3]), parse_clock(parts[1], key=key)
+    return names[parts[0]], parse_clock(parts[1], key=key)
 
 
 def last_weekly_fire(now: datetime, weekday: int, at: time, tz: tzinfo) -> datetime:

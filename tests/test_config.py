@@ -81,6 +81,11 @@ def test_example_config_is_valid_and_documents_every_key(monkeypatch):
         ('[report]\ntimezone = "Mars/Olympus"\n', "unknown time zone 'Mars/Olympus'"),
         ('[schedule]\npoll_every = "30s"\n', "poll_every must be at least 1m"),
         ("[goals]\nstars = 3\n", "goals: unknown metric 'stars'"),
+        ('[track]\nhistory_since = "banana"\n', "track.history_since: 'banana' is not a date"),
+        ('[schedule]\nmisfire_grace = "0m"\n', "misfire_grace must be at least 1m"),
+        ('[schedule]\ncandidates = "1m"\n', "candidates must be at least 10m"),
+        ('[schedule]\npoll_every = "100000000d"\n', "is longer than a year"),
+        ('[schedule]\nreport = "monkey 09:00"\n', "is not a weekly time"),
         ('[repos."not a repo"]\nmerged_labels = []\n', "'not a repo' is not owner/name"),
         (
             '[[destinations]]\nname = "x"\ntype = "slack"\n',
@@ -159,3 +164,26 @@ def test_goals_per_user_override_defaults(tmp_path):
     config = parse_config(tomllib.loads(text), path=tmp_path / "c.toml", text=text)
     assert config.goals_for("bob") == {"prs_merged": 2, "comments": 3}
     assert config.goals_for("alice") == {"prs_merged": 1, "comments": 3}
+
+
+def test_type_errors_never_echo_a_secret(tmp_path, monkeypatch):
+    monkeypatch.setenv("MYTOK", "ghp_SUPERSECRET")
+    path = write(tmp_path, '[github]\ntoken = ["${MYTOK}"]\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert "github.token" in str(caught.value) and "SUPERSECRET" not in str(caught.value)
+
+
+def test_init_into_a_missing_directory_is_one_line(tmp_path):
+    target = tmp_path / "nope" / "contrib.toml"
+    result = CliRunner().invoke(app, ["init", "-u", "alice", "-r", "a/b", "--path", str(target)])
+    assert result.exit_code == 2 and "cannot write" in result.stderr
+
+
+def test_a_file_that_is_not_a_database(tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    text = f'[database]\nurl = "sqlite:///{junk}"\n[track]\nusers = ["a"]\nrepos = ["a/b"]\n'
+    result = CliRunner().invoke(app, ["status", "--config", str(write(tmp_path, text))])
+    assert result.exit_code == 1 and "database: cannot open or upgrade" in result.stderr
+    assert "Traceback" not in result.output

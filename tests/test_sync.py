@@ -312,3 +312,32 @@ def test_reconcile_searches_only_what_changed_since_the_last_one(tmp_path, hub):
     again = [r for r in hub.requests if r.path == "/search/issues"]
     assert len(again) == 3  # one short page per phase: nothing changed since
     assert all(r.status in (200, 304) for r in again)
+
+
+def test_a_login_github_does_not_know_fails_alone(tmp_path, hub):
+    path = write_config(
+        tmp_path, hub.base_url, users=["bob", "no-such-person"], repos=["pytorch/tutorials"]
+    )
+    code, _, err = cli("sync", "--config", str(path), "--quiet")
+    assert code == 1
+    assert "pytorch/tutorials: @no-such-person:" in err and "Traceback" not in err
+    engine = open_database(load(path).database_url())
+    assert stored(engine, ["bob"]) == {
+        c
+        for c in expected(hub.dataset, {"bob"}, EPOCH, NOW + timedelta(days=1))
+        if c[2] == "pytorch/tutorials"
+    }
+
+
+def test_repo_names_are_case_insensitive(tmp_path, hub):
+    path = write_config(tmp_path, hub.base_url, users=["bob"], repos=["PyTorch/Tutorials"])
+    assert cli("sync", "--config", str(path), "--quiet")[0] == 0
+    code, out, _ = cli("status", "--config", str(path), "--format", "json")
+    (repo,) = json.loads(out)["repos"]
+    assert repo["items_stored"] > 0 and repo["users"][0]["prs"] == 4
+    engine = open_database(load(path).database_url())
+    assert stored(engine, ["bob"]) == {
+        c
+        for c in expected(hub.dataset, {"bob"}, EPOCH, NOW + timedelta(days=1))
+        if c[2] == "pytorch/tutorials"
+    }

@@ -159,7 +159,7 @@ def _load(
         .join(Issue, col(Issue.id) == CandidateRecord.issue_id)
         .join(Repository, col(Repository.id) == CandidateRecord.repo_id)
         .where(col(CandidateRecord.closed_at).is_(None))
-        .where(col(Repository.full_name).in_(list(repos)))
+        .where(func.lower(Repository.full_name).in_([r.lower() for r in repos]))
         .order_by(col(Repository.full_name), col(Issue.number))
     ).all()
     authors = {

@@ -60,6 +60,7 @@ def search_issues(
         raise SearchError(f"unknown sort {sort!r}")
     if order not in ("asc", "desc"):
         raise SearchError(f"unknown order {order!r}")
+    _check_people(ds, query)
     matches = compile_query(query)
     found = [
         issue
@@ -71,6 +72,21 @@ def search_issues(
     key = sort or "updated"
     found.sort(key=lambda i: (_sort_value(i, key), i.id), reverse=order == "desc")
     return found
+
+
+def _check_people(ds: Dataset, query: str) -> None:
+    """GitHub answers 422 when a people qualifier names a login that does not exist."""
+    known = {login.lower() for login in ds.accounts}
+    for term in parse_query(query):
+        if (
+            term.key in PEOPLE
+            and term.key not in ("user", "org")
+            and term.value.lower() not in known
+        ):
+            raise SearchError(
+                "The listed users cannot be searched either because the users do not exist "
+                "or you do not have permission to view the users."
+            )
 
 
 def _sort_value(issue: Issue, key: str) -> float:

@@ -13,7 +13,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlmodel import Session
 
 from contribbot.errors import ContribError, UsageError
@@ -80,7 +80,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
         head = head_revision(engine)
         if before != head:
             command.upgrade(alembic_config(engine), "head")
-    except OperationalError as exc:
+    except DatabaseError as exc:  # locked, unreadable, or not a database at all
         raise ContribError(f"database: cannot open or upgrade: {exc.orig}") from None
     return before, head
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from contribbot.github.parse import CommentData, IssueData, ReviewData
 from contribbot.store.models import (
@@ -36,17 +36,18 @@ def effective_merge(data: IssueData, merged_labels: Iterable[str]) -> tuple[date
 
 
 def repo_id(session: Session, *, full_name: str) -> int:
-    """The row id of `full_name`, created on first use."""
+    """The row id of `full_name` (GitHub names are case-insensitive), created on first use."""
     cache: dict[str, int] = session.info.setdefault(_REPO_CACHE, {})
-    if full_name in cache:
-        return cache[full_name]
-    repo = session.exec(select(Repository).where(Repository.full_name == full_name)).first()
+    key = full_name.lower()
+    if key in cache:
+        return cache[key]
+    repo = session.exec(select(Repository).where(func.lower(Repository.full_name) == key)).first()
     if repo is None:
         repo = Repository(full_name=full_name)
         session.add(repo)
         session.flush()
     assert repo.id is not None
-    cache[full_name] = repo.id
+    cache[key] = repo.id
     return repo.id
 
 

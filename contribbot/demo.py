@@ -18,13 +18,16 @@ from contribbot.activity import contributions
 from contribbot.candidates.refresh import RefreshResult, refresh_candidates
 from contribbot.config import Config, parse_config
 from contribbot.console import SyncProgress
+from contribbot.errors import UsageError
 from contribbot.fakehub import Dataset, FakeHub
 from contribbot.github.client import GitHubClient
+from contribbot.store import save
 from contribbot.store.db import open_database, session_scope
 from contribbot.sync import Sync, SyncResult
 from contribbot.timeutil import last_complete_week, week_of
 
 DEMO_DIR = Path("contrib-demo")
+DEMO_MARKER = "demo:created"
 DEMO_TOKEN = "demo-token"  # the stand-in's own token; not a secret
 DEMO_USERS = ("alice", "bob", "carol")
 DEMO_REPOS = ("pytorch/pytorch", "pytorch/tutorials")
@@ -64,7 +67,7 @@ def _fresh(db: Path) -> None:
 
 def demo_config(db: Path, api_url: str) -> Config:
     """The demo's config, also written beside its database for later commands."""
-    path = db.parent / "contrib.toml"
+    path = db.parent / "contrib-demo.toml"  # never a user's own contrib.toml
     text = CONFIG_TEMPLATE.format(
         path=path,
         api_url=api_url,
@@ -132,13 +135,26 @@ def post_report(config: Config, *, url: str, week: str, now: datetime, console: 
         console.print(f"Posted the {week} report to the webhook ({sent.sent} message(s)).")
 
 
+def _claim(db: Path) -> None:
+    """Refuse a database the demo did not create (it holds someone's real data)."""
+    existed = db.exists()
+    engine = open_database(f"sqlite:///{db}")
+    with session_scope(engine) as session:
+        if existed and save.get_state(session, key=DEMO_MARKER) is None:
+            raise UsageError(f"--db: {db} is not a demo database; give the demo a new path")
+        save.set_state(session, key=DEMO_MARKER, value="1", now=datetime.now(UTC))
+
+
 def run_demo(*, db: Path | None, console: Console, quiet: bool, post_to: str | None = None) -> None:
     """Start the stand-in, sync twice (first and idle), and show what contribbot knows."""
     fresh = db is None
     db = (db or DEMO_DIR / "contrib.db").resolve()
-    db.parent.mkdir(parents=True, exist_ok=True)
     if fresh:
+        db.parent.mkdir(parents=True, exist_ok=True)
         _fresh(db)
+    elif not db.parent.is_dir():
+        raise UsageError(f"--db: directory {db.parent} does not exist")
+    _claim(db)
     console.print(Rule("contribbot demo"))
     console.print(
         "A GitHub stand-in with a generated, pytorch-like data set is running on loopback.\n"

@@ -69,3 +69,30 @@ def test_every_command_has_help_with_an_example():
     ):
         code, out, _ = cli(command, "--help")
         assert code == 0 and "Example" in out, command
+
+
+def test_demo_refuses_a_real_database(tmp_path, config_path):
+    real = tmp_path / "contrib.db"
+    assert cli("status", "--config", str(config_path))[0] == 0  # creates the user's database
+    code, _, err = cli("demo", "--db", str(real), "--quiet")
+    assert code == 2 and "is not a demo database" in err
+    assert not (tmp_path / "contrib-demo.toml").exists()
+
+
+def test_the_demo_runs_end_to_end_and_posts_once(tmp_path):
+    from contribbot.sink import Sink
+
+    with Sink() as sink:
+        db = tmp_path / "demo.db"
+        for _ in range(2):  # a second run on the same database is incremental, posts nothing new
+            code, out, err = cli("demo", "--db", str(db), "--quiet", "--post-to", sink.url)
+            assert code == 0, err
+    flat = " ".join(out.split())  # the console wraps at 80 columns
+    sections = ("contrib status", "contrib activity", "contrib candidates", "contrib report --week")
+    assert all(section in flat for section in sections)
+    assert "First sync" in flat and "Second sync (nothing changed)" in flat
+    assert "0 counted against the rate limit" in flat
+    assert "already posted there" in flat  # the outbox: once per week and destination
+    assert len(sink.posts) == 1
+    html = list(tmp_path.glob("report-*.html"))
+    assert len(html) == 1 and "<svg" in html[0].read_text()

@@ -354,6 +354,11 @@ def report(
 
     cfg = runtime.load(config)
     if send or to:
+        if user or output or fmt != "terminal" or front_matter:
+            raise UsageError(
+                "--send posts each destination's own report: "
+                "--user, --format, --output and --front-matter do not apply"
+            )
         _send_report(cfg, week=week, since=since, until=until, to=to)
         return
     text = render_report(
@@ -389,10 +394,13 @@ def _send_report(
         raise UsageError(f"{cfg.path}: no [[destinations]] to send to")
     setup_logging()
     now = datetime.now(UTC)
-    label = resolve_window(
-        week=week, since=None, until=None, tz_name=cfg.report.timezone, now=now
-    ).week
+    window = resolve_window(week=week, since=None, until=None, tz_name=cfg.report.timezone, now=now)
+    label = window.week
     assert label is not None
+    if window.end > now:  # a partial week posted now would stand in for the real one for good
+        raise UsageError(
+            f"--week {label} is not over yet: send it after {window.end:%Y-%m-%d %H:%M}"
+        )
     engine = runtime.database(cfg)
     with runtime.exclusive(cfg, wait_s=60, what="contrib report --send"):
         planned = jobs.deliver_weekly(engine, cfg, week=label, now=now, only=to)

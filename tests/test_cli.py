@@ -96,3 +96,20 @@ def test_the_demo_runs_end_to_end_and_posts_once(tmp_path):
     assert len(sink.posts) == 1
     html = list(tmp_path.glob("report-*.html"))
     assert len(html) == 1 and "<svg" in html[0].read_text()
+
+
+def test_send_refuses_an_unfinished_week_and_options_that_do_not_apply(tmp_path):
+    extra = (
+        '[[destinations]]\nname = "team"\ntype = "slack"\nwebhook_url = "https://hooks.invalid/x"\n'
+        '[[destinations]]\nname = "quiet"\ntype = "slack"\nwebhook_url = "https://hooks.invalid/y"\n'
+        "weekly = false\n"
+    )
+    path = write_config(tmp_path, "http://127.0.0.1:9", extra=extra)
+    code, _, err = cli("report", "--send", "--week", "2099-W01", "--config", str(path))
+    assert code == 2 and "is not over yet" in err
+    code, _, err = cli("report", "--send", "--format", "json", "--config", str(path))
+    assert code == 2 and "do not apply" in err
+    code, _, err = cli(
+        "report", "--send", "--to", "quiet", "--week", "2026-W40", "--config", str(path)
+    )
+    assert code == 2 and "'quiet' does not take weekly posts" in err

@@ -55,7 +55,11 @@ def destinations(config: Config, *, kind: str, only: str | None = None) -> list[
     if only is not None and only not in {d.name for d in config.destinations}:
         known = ", ".join(d.name for d in config.destinations) or "none configured"
         raise UsageError(f"--to: no destination named {only!r} ({known})")
-    return [d for d in config.destinations if (only is None or d.name == only) and getattr(d, kind)]
+    named = [d for d in config.destinations if only is None or d.name == only]
+    chosen = [d for d in named if getattr(d, kind)]
+    if only is not None and not chosen:
+        raise UsageError(f"--to: {only!r} does not take {kind} posts ({kind} = false)")
+    return chosen
 
 
 def audience(config: Config, destination: Destination) -> list[str]:

@@ -23,13 +23,14 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from contribbot.candidates.model import Candidate
-from contribbot.candidates.refresh import RefreshResult, refresh_candidates
+from contribbot.candidates.refresh import REFRESHED_KEY, RefreshResult, refresh_candidates
 from contribbot.candidates.render import candidates_markdown, candidates_table
 from contribbot.candidates.service import Ranked, rank
 from contribbot.config import Config
 from contribbot.fakehub import Dataset, FakeHub
 from contribbot.fakehub import Issue as HubIssue
 from contribbot.github.client import GitHubClient
+from contribbot.store import save
 from contribbot.store.db import open_database, session_scope
 from contribbot.store.models import CandidateRecord
 from contribbot.sync import Sync
@@ -346,13 +347,14 @@ def test_history_first_seen_taken_and_closed(tmp_path: Path, hub: FakeHub) -> No
 
 
 def test_sync_refreshes_candidates_when_due_and_sees_a_close(tmp_path: Path, hub: FakeHub) -> None:
-    extra = '[schedule]\ncandidates = "0s"\n'  # due on every sync
-    path = write_config(tmp_path, hub.base_url, users=["bob"], repos=[PYTORCH], extra=extra)
+    path = write_config(tmp_path, hub.base_url, users=["bob"], repos=[PYTORCH])
     count = len(open_candidates(hub.dataset, load(path)))
     code, _, err = cli("sync", "--config", str(path), "--quiet")
     assert code == 0, err
     engine = open_database(load(path).database_url())
     assert len(records(engine)) == count
+    with session_scope(engine) as session:  # a day passes: the next sync refreshes them
+        save.set_state(session, key=REFRESHED_KEY, value="2000-01-01T00:00:00Z", now=NOW)
     closed = hub.close_issue(PYTORCH, hub.dataset.candidates_by_kind["free_docs"])
     assert cli("sync", "--config", str(path), "--quiet")[0] == 0
     assert records(engine)[closed.number].closed_at == closed.closed_at

@@ -291,8 +291,7 @@ def candidate_to_json(c: Candidate, *, new: bool | None = None) -> dict[str, Any
         "first_seen": utc_z(c.first_seen) if c.first_seen else None,
         "user": c.user,
     }
-    if c.pr is not None:
-        out["pr_url"] = c.pr.url  # the PR may live in another repository
+    out["pr_url"] = c.pr.url if c.pr is not None else None  # the PR may be in another repo
     if new is not None:
         out["new"] = new  # first seen since the last weekly report
     return out

@@ -154,7 +154,8 @@ def _item_list(title: str, items: Sequence[ItemRef], report: WeeklyReport) -> st
 
 
 def _item_line(item: ItemRef, report: WeeklyReport) -> str:
-    return f"{_ref(item.repo, item.number, item.title, item.url)} · {t.item_notes(report, item)}"
+    notes = escape_markdown(t.item_notes(report, item))  # a review state comes from GitHub
+    return f"{_ref(item.repo, item.number, item.title, item.url)} · {notes}"
 
 
 def _open_prs(prs: Sequence[OpenPR]) -> str:

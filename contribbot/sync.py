@@ -1,6 +1,6 @@
 """The sync: decide what to fetch next, fetch it, save it page by page.
 
-How it stays cheap (see docs/SYNC.md for the whole story):
+How it stays cheap (the README's "How the sync stays cheap" has the user's view):
 - first sync of a (repo, user): searches (`author:`, `reviewed-by:`, `commenter:`),
   100 items a page, resumable by a `created:>=` checkpoint; each reviewed PR and
   commented issue is queued for one follow-up fetch of its reviews or comments;

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine
 
+from contribbot.candidates.service import LAST_WEEKLY_KEY
 from contribbot.config import Config, SlackDestination, ZulipDestination
 from contribbot.deliver import outbox
 from contribbot.deliver.digest import slack_digest, zulip_digest
@@ -32,7 +33,6 @@ Destination = SlackDestination | ZulipDestination
 KINDS = ("weekly", "daily", "candidates")
 SLACK_PACE_S = 1.0  # Slack allows about one message per second per webhook
 RESENT = "(resent)"
-LAST_WEEKLY_KEY = "report:weekly:last_sent_at"
 
 
 @dataclass

@@ -590,6 +590,20 @@ def demo(
 def main() -> None:
     """Entry point of the `contrib` console script."""
     try:
-        app()
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        sys.exit(130)
     except BrokenPipeError:  # `contrib activity | head`
         sys.stderr.close()
+        sys.exit(1)
+    except Exception as exc:
+        # A bad option or value, raised by the click inside Typer (Typer vendors it and
+        # does not export the class): one line, not Typer's box.
+        format_message = getattr(exc, "format_message", None)
+        if format_message is None or not isinstance(getattr(exc, "exit_code", None), int):
+            raise
+        context = getattr(exc, "ctx", None)
+        where = f" (see `{context.command_path} --help`)" if context is not None else ""
+        stderr.print(Text(f"error: {format_message()}{where}", style="red"))
+        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+    sys.exit(code if isinstance(code, int) else 0)

@@ -113,3 +113,18 @@ def test_send_refuses_an_unfinished_week_and_options_that_do_not_apply(tmp_path)
         "report", "--send", "--to", "quiet", "--week", "2026-W40", "--config", str(path)
     )
     assert code == 2 and "'quiet' does not take weekly posts" in err
+
+
+def test_option_errors_from_the_real_entry_point_are_one_line():
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "contribbot", "candidates", "--limit", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: Invalid value for '--limit'")
+    assert done.stderr.count("\n") == 1

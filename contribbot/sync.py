@@ -16,13 +16,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from contribbot.backfill import STREAM_MARGIN, backfill, reconcile
 from contribbot.config import Config
 from contribbot.errors import AuthError, ContribError
 from contribbot.fetch import Fetcher
@@ -41,11 +43,8 @@ from contribbot.timeutil import utc_z
 
 log = logging.getLogger("contribbot.sync")
 
-REVIEW_HISTORY_DAYS = 120  # own closed PRs older than this: reviews are not fetched
-STREAM_MARGIN = timedelta(minutes=2)  # overlap at the first stream poll after a backfill
 EVENT_PAGES = 3
 REVIEW_EVENTS = frozenset({"PullRequestReviewEvent", "PullRequestReviewCommentEvent"})
-DONE = "done"
 
 
 class Progress(Protocol):
@@ -98,27 +97,6 @@ class SyncResult:
     def exit_code(self) -> int:
         """1 when any repository (or any user's part of one) failed, else 0."""
         return 1 if any(o.error or o.problems for o in self.outcomes) else 0
-
-
-@dataclass(frozen=True)
-class _SearchPhase:
-    name: str
-    qualifier: str  # `{user}` is replaced
-    follow_up: Callable[[Sync, Issue], str | None]  # the task kind owed per item, if any
-
-
-def _own_item_follow_up(sync: Sync, issue: Issue) -> str | None:
-    if not issue.is_pr:
-        return None
-    recent = issue.created_at >= sync.now() - timedelta(days=REVIEW_HISTORY_DAYS)
-    return "reviews" if issue.state == "open" or recent else None
-
-
-SEARCH_PHASES = (
-    _SearchPhase("authored", "author:{user}", _own_item_follow_up),
-    _SearchPhase("reviewed", "is:pr reviewed-by:{user} -author:{user}", lambda s, i: "reviews"),
-    _SearchPhase("commented", "commenter:{user}", lambda s, i: "comments"),
-)
 
 
 class Sync:
@@ -194,9 +172,9 @@ class Sync:
         self._ensure_repo(repo)
         for user in self.config.track.users:
             try:
-                self._backfill(repo, user)
+                backfill(self, repo, user)
                 if self.reconcile:
-                    self._reconcile(repo, user)
+                    reconcile(self, repo, user)
             except (AuthError, GitHubUnavailable, NotFound):
                 raise
             except ContribError as exc:  # e.g. 422: GitHub has no such user; others go on
@@ -206,19 +184,22 @@ class Sync:
         for stream in STREAMS:
             self._stream(repo, stream)
         self._drain(repo)
-        with self._session() as session:
+        with self.session() as session:
             save.set_state(
                 session, key=f"repo:{repo}:synced_at", value=utc_z(self.now()), now=self.now()
             )
 
-    def _check_stop(self) -> None:
+    def check_stop(self) -> None:
+        """Raise StopRequested between pages once a shutdown was asked for."""
         if self.should_stop():
             raise StopRequested
 
-    def _session(self) -> Any:
+    def session(self) -> AbstractContextManager[Session]:
+        """One transaction: a page and its high-water mark and ETag commit together."""
         return session_scope(self.engine)
 
-    def _saved(self, repo: str, count: int) -> None:
+    def saved(self, repo: str, count: int) -> None:
+        """Count saved items and tell the progress display."""
         self._outcome(repo).items += count
         self.result.items += count
         self.progress.advance(count, self.client)
@@ -226,7 +207,7 @@ class Sync:
     # -- the repository itself ------------------------------------------------------
 
     def _ensure_repo(self, repo: str) -> None:
-        with self._session() as session:
+        with self.session() as session:
             if save.get_state(session, key=f"repo:{repo}:meta") is not None:
                 return
             self.progress.phase(f"{repo}: checking the repository")
@@ -249,100 +230,6 @@ class Sync:
 
     # -- first sync: searches ----------------------------------------------------
 
-    def _backfill(self, repo: str, user: str) -> None:
-        done_key = f"backfill:{repo}:{user}"
-        with self._session() as session:
-            if save.get_state(session, key=done_key) is not None:
-                return
-        for phase in SEARCH_PHASES:
-            self._search_phase(repo, user, phase, key=f"{done_key}:{phase.name}")
-        with self._session() as session:
-            save.set_state(session, key=done_key, value=utc_z(self.now()), now=self.now())
-
-    def _reconcile(self, repo: str, user: str) -> None:
-        """Search again for what changed since the last reconciliation (events and streams can
-        miss things: an approval older than the 300-event window, a search-index lag)."""
-        done_key, since_key = f"reconciled:{repo}:{user}", f"reconcile:{repo}:{user}:since"
-        started_key = f"reconcile:{repo}:{user}:started"
-        with self._session() as session:
-            since = save.get_state(session, key=since_key)
-            started = save.get_state(session, key=started_key)
-            if since is None or started is None:  # a new reconciliation, not a resumed one
-                last = save.get_state(session, key=done_key)
-                since = last or save.get_state(session, key=f"backfill:{repo}:{user}") or ""
-                started = utc_z(self.now() - STREAM_MARGIN)
-                save.set_state(session, key=since_key, value=since, now=self.now())
-                save.set_state(session, key=started_key, value=started, now=self.now())
-        for phase in SEARCH_PHASES:
-            key = f"reconcile:{repo}:{user}:{phase.name}"
-            self._search_phase(repo, user, phase, key=key, updated_since=since or None)
-        with self._session() as session:
-            save.set_state(session, key=done_key, value=started, now=self.now())
-            save.delete_states(session, prefix=f"reconcile:{repo}:{user}:")
-
-    def _search_phase(
-        self,
-        repo: str,
-        user: str,
-        phase: _SearchPhase,
-        *,
-        key: str,
-        updated_since: str | None = None,
-    ) -> None:
-        what = "reconciling" if updated_since else "first sync of"
-        self.progress.phase(f"{repo}: {what} @{user}: {phase.name}")
-        url: str | None = None
-        while True:
-            self._check_stop()
-            with self._session() as session:
-                checkpoint = save.get_state(session, key=key)
-                if checkpoint == DONE:
-                    return
-                if url is None:
-                    qualifier = phase.qualifier.format(user=user)
-                    url = self._search_url(repo, qualifier, checkpoint, updated_since)
-                response = self.fetch.get(session, url, resource="search")
-                items = [] if response.not_modified else response.data["items"]
-                for obj in items:
-                    issue = save.save_issue(
-                        session, data=parse_issue(obj), merged_labels=self._merged(repo)
-                    )
-                    kind = phase.follow_up(self, issue)
-                    if kind:
-                        save.enqueue(
-                            session, kind=kind, repo=repo, number=issue.number, now=self.now()
-                        )
-                last = items[-1]["created_at"] if items else checkpoint
-                finished = len(items) < self.client.per_page
-                if finished and not response.not_modified and response.data["incomplete_results"]:
-                    # GitHub's search timed out: a short page proves nothing; next run retries
-                    log.warning("%s: search for @%s came back incomplete; will retry", repo, user)
-                    return
-                save.set_state(
-                    session, key=key, value=DONE if finished else str(last), now=self.now()
-                )
-                # no ETag kept: a search URL (with its checkpoint) is never asked twice
-            self._saved(repo, len(items))
-            if finished:
-                return
-            # Normally the next page is a fresh query from the new checkpoint (which also
-            # steps past the search's 1,000-result cap); follow Link only if it did not move.
-            url = response.links.get("next") if last == checkpoint else None
-            if last == checkpoint and url is None:
-                return
-
-    def _search_url(
-        self, repo: str, qualifier: str, created_from: str | None, updated_since: str | None
-    ) -> str:
-        query = f"repo:{repo} {qualifier}"
-        floor = created_from or self.config.track.history_since
-        if floor:
-            query += f" created:>={floor}"
-        if updated_since:
-            query += f" updated:>={updated_since}"
-        params = {"q": query, "sort": "created", "order": "asc", "per_page": self.client.per_page}
-        return self.client.full_url("/search/issues", params)
-
     # -- every poll: repo-wide streams ---------------------------------------------
 
     def _stream(self, repo: str, name: str) -> None:
@@ -351,8 +238,8 @@ class Sync:
         self.progress.phase(f"{repo}: {name.replace('_', ' ')} since the last poll")
         url: str | None = None
         while True:
-            self._check_stop()
-            with self._session() as session:
+            self.check_stop()
+            with self.session() as session:
                 since = save.get_state(session, key=key)
                 url = url or self.client.full_url(
                     path.format(repo=repo),
@@ -370,7 +257,7 @@ class Sync:
                 # A short page keeps its `since`, so the next poll asks the very same URL and
                 # an unchanged repo answers 304 at once (items seen again are skipped as such).
                 self.fetch.remember(session, response)
-            self._saved(repo, kept)
+            self.saved(repo, kept)
             if not full:
                 return
             url = response.links.get("next") if newest == since else None
@@ -384,7 +271,7 @@ class Sync:
             return 0
         if existing is not None and existing.updated_at == data.updated_at:
             return 0
-        save.save_issue(session, data=data, merged_labels=self._merged(repo))
+        save.save_issue(session, data=data, merged_labels=self.merged_labels(repo))
         if data.is_pr:
             save.enqueue(session, kind="reviews", repo=repo, number=data.number, now=self.now())
         return 1
@@ -419,14 +306,14 @@ class Sync:
     def _poll_events(self, repos: Iterable[str]) -> None:
         wanted = {r.lower(): r for r in repos}
         for user in self.config.track.users:
-            self._check_stop()
+            self.check_stop()
             self.progress.phase(f"@{user}: recent public events")
             self._user_events(user, wanted)
 
     def _user_events(self, user: str, repos: dict[str, str]) -> None:
         key = f"events:{user}:last_id"
         url: str | None = self.client.full_url(f"/users/{user}/events/public", {"per_page": 100})
-        with self._session() as session:
+        with self.session() as session:
             last_seen = int(save.get_state(session, key=key) or 0)
             newest = last_seen
             for _ in range(EVENT_PAGES):
@@ -463,15 +350,15 @@ class Sync:
 
     def _drain(self, repo: str) -> None:
         while True:
-            self._check_stop()
-            with self._session() as session:
+            self.check_stop()
+            with self.session() as session:
                 task = save.next_task(session, repo=repo)
                 if task is None:
                     return
                 self.progress.step(f"{repo}: {task.kind} of #{task.number}")
                 count = self._run_task(session, repo, task)
                 session.delete(task)
-            self._saved(repo, count)
+            self.saved(repo, count)
 
     def _run_task(self, session: Session, repo: str, task: SyncTask) -> int:
         try:
@@ -504,7 +391,7 @@ class Sync:
             return issue
         response = self.client.get(self.client.full_url(f"/repos/{repo}/issues/{number}"))
         return save.save_issue(
-            session, data=parse_issue(response.data), merged_labels=self._merged(repo)
+            session, data=parse_issue(response.data), merged_labels=self.merged_labels(repo)
         )
 
     # -- small helpers -------------------------------------------------------------
@@ -523,13 +410,14 @@ class Sync:
             cache[account_id] = account is not None and self._tracked(account.login)
         return cache[account_id]
 
-    def _merged(self, repo: str) -> list[str]:
+    def merged_labels(self, repo: str) -> list[str]:
+        """The labels that mean "merged" in `repo` (PyTorch's merge bot)."""
         return self.config.repo(repo).merged_labels
 
     def _record_rate_limits(self) -> None:
         if not self.client.usage.rates:
             return
-        with self._session() as session:
+        with self.session() as session:
             for resource, rate in self.client.usage.rates.items():
                 value = {
                     "limit": rate.limit,

@@ -7,7 +7,7 @@ and links, `counts_by_period()` lets the database count them per week.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -267,12 +267,3 @@ def _period_of(at: Any, edges: Sequence[datetime], low: int, high: int) -> Any:
         (at < edges[middle], _period_of(at, edges, low, middle)),
         else_=_period_of(at, edges, middle, high),
     )
-
-
-def totals_by_user(items: Iterable[Contribution]) -> dict[str, dict[str, int]]:
-    """Count contributions per user and report total key (prs_opened, ...)."""
-    out: dict[str, dict[str, int]] = {}
-    for item in items:
-        counts = out.setdefault(item.user.lower(), dict.fromkeys(TOTAL_KEYS, 0))
-        counts[TOTAL_OF_KIND[item.kind]] += 1
-    return out

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from contribbot.config import Config
 from contribbot.store import save
-from contribbot.store.models import Account, Comment, Issue, Repository, Review, SyncTask
+from contribbot.store.models import Account, Comment, Issue, Review, SyncTask
 
 
 def _count(session: Session, query: Any) -> int:
@@ -95,8 +95,3 @@ def status(session: Session, *, config: Config) -> dict[str, Any]:
     # repo_id() may have added rows for never-synced repos: keep status read-only
     session.rollback()
     return {"repos": repos, "rate_limit": rates}
-
-
-def known_repo_ids(session: Session) -> dict[str, int]:
-    """full_name -> id of every stored repository."""
-    return {r.full_name: r.id for r in session.exec(select(Repository)) if r.id is not None}

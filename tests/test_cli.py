@@ -80,7 +80,7 @@ def test_demo_refuses_a_real_database(tmp_path, config_path):
 
 
 def test_the_demo_runs_end_to_end_and_posts_once(tmp_path):
-    from contribbot.sink import Sink
+    from contribbot.fakehub.sink import Sink
 
     with Sink() as sink:
         db = tmp_path / "demo.db"

@@ -14,7 +14,7 @@ import pytest
 from conftest import NOW, cli, load, write_config
 from sqlmodel import func, select
 
-from contribbot.sink import Sink
+from contribbot.fakehub.sink import Sink
 from contribbot.store.db import open_database, session_scope
 from contribbot.store.models import Comment, Issue, Review
 

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from conftest import load, write_config
 from report_fixtures import DANGEROUS_TITLE, cohort_report
 
-from contribbot import jobs
+from contribbot.app import jobs
 from contribbot.deliver.digest import slack_digest, zulip_digest
+from contribbot.fakehub.sink import Sink
 from contribbot.github.client import GitHubClient
-from contribbot.sink import Sink
 from contribbot.store.db import open_database
 from contribbot.sync import Sync
 

@@ -11,11 +11,11 @@ import respx
 from conftest import NOW, cli, load, write_config
 from sqlmodel import select
 
-from contribbot import jobs
+from contribbot.app import jobs
 from contribbot.deliver import outbox
 from contribbot.deliver.service import send_due
+from contribbot.fakehub.sink import Sink
 from contribbot.github.client import GitHubClient
-from contribbot.sink import Sink
 from contribbot.store.db import open_database, session_scope
 from contribbot.store.models import Delivery
 from contribbot.sync import Sync

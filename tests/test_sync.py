@@ -277,7 +277,7 @@ def test_activity_rejects_bad_windows(tmp_path, hub):
 
 
 def test_sync_by_hand_says_busy_while_the_daemon_holds_the_database(tmp_path, hub):
-    from contribbot import runtime
+    from contribbot.app import runtime
 
     path = write_config(tmp_path, hub.base_url, users=["bob"])
     with runtime.exclusive(load(path), wait_s=0, what="contrib daemon"):

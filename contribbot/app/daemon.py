@@ -15,7 +15,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
-from contribbot import jobs
+from contribbot.app import jobs
 from contribbot.config import Config
 from contribbot.github.client import GitHubClient
 from contribbot.timeutil import parse_clock, parse_duration, parse_weekly, zone

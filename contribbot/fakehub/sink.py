@@ -1,6 +1,6 @@
 """A tiny local webhook sink: records what is POSTed and answers like Slack ("ok").
 
-Run `python -m contribbot.sink --port 9999`, then `contrib demo --post-to
+Run `python -m contribbot.fakehub.sink --port 9999`, then `contrib demo --post-to
 http://127.0.0.1:9999/hook` to watch a report arrive. The tests use it too.
 """
 

@@ -99,7 +99,7 @@ def init(
 
     Example: contrib init --user alice --repo pytorch/pytorch
     """
-    from contribbot.starter import write_starter_config
+    from contribbot.cli.starter import write_starter_config
 
     written = write_starter_config(path, users=user, repos=repo, force=force)
     stdout.print(f"wrote {written}; next: `contrib sync`")
@@ -112,7 +112,7 @@ def db_upgrade(config: ConfigOpt = None) -> None:
 
     Example: contrib db upgrade --config contrib.toml
     """
-    from contribbot import runtime
+    from contribbot.app import runtime
     from contribbot.store.db import make_engine, upgrade
 
     cfg = runtime.load(config)
@@ -147,8 +147,8 @@ def sync(
 
     Example: contrib sync --config contrib.toml
     """
-    from contribbot import runtime
-    from contribbot.console import SyncProgress, setup_logging
+    from contribbot.app import runtime
+    from contribbot.cli.console import SyncProgress, setup_logging
     from contribbot.sync import Sync
 
     setup_logging(quiet=quiet, verbose=verbose)
@@ -225,11 +225,11 @@ def candidates(
 
     Example: contrib candidates --user alice --limit 5 --format json
     """
-    from contribbot import runtime
+    from contribbot.app import runtime
     from contribbot.candidates.model import candidate_to_json
     from contribbot.candidates.render import candidates_markdown, candidates_table
     from contribbot.candidates.service import rank
-    from contribbot.console import print_json, setup_logging
+    from contribbot.cli.console import print_json, setup_logging
     from contribbot.store.db import session_scope
 
     setup_logging(quiet=True)
@@ -286,9 +286,9 @@ def activity(
 
     Example: contrib activity --user alice --since 2026-11-16 --format json
     """
-    from contribbot import runtime
     from contribbot.activity import contributions
-    from contribbot.console import print_json
+    from contribbot.app import runtime
+    from contribbot.cli.console import print_json
     from contribbot.store.db import session_scope
 
     cfg = runtime.load(config)
@@ -299,7 +299,7 @@ def activity(
     if fmt == "json":
         print_json([item.to_json() for item in items])
         return
-    from contribbot.views import print_activity
+    from contribbot.cli.views import print_activity
 
     print_activity(items, start, end, cfg.report.timezone, stdout)
 
@@ -349,7 +349,7 @@ def report(
 
     Example: contrib report --send --to team-slack
     """
-    from contribbot import runtime
+    from contribbot.app import runtime
     from contribbot.report.service import render_report
 
     cfg = runtime.load(config)
@@ -383,8 +383,8 @@ def report(
 def _send_report(
     cfg: Any, *, week: str | None, since: str | None, until: str | None, to: str | None = None
 ) -> None:
-    from contribbot import jobs, runtime
-    from contribbot.console import setup_logging
+    from contribbot.app import jobs, runtime
+    from contribbot.cli.console import setup_logging
     from contribbot.deliver.service import send_due
     from contribbot.report.build import resolve_window
 
@@ -438,10 +438,10 @@ def deliveries(
 
     Example: contrib deliveries --retry
     """
-    from contribbot import runtime
-    from contribbot.console import print_json, setup_logging
+    from contribbot.app import runtime
+    from contribbot.cli.console import print_json, setup_logging
+    from contribbot.cli.views import deliveries_table
     from contribbot.deliver.service import rows_for_listing, send_due
-    from contribbot.views import deliveries_table
 
     cfg = runtime.load(config)
     engine = runtime.database(cfg)
@@ -503,9 +503,9 @@ def daemon(
 
     Example (cron): */15 * * * * contrib daemon --once --config /path/contrib.toml
     """
-    from contribbot import runtime
-    from contribbot.console import setup_logging
-    from contribbot.daemon import Daemon
+    from contribbot.app import runtime
+    from contribbot.app.daemon import Daemon
+    from contribbot.cli.console import setup_logging
 
     setup_logging(json_lines=log_format == "json")
     cfg = runtime.load(config)
@@ -536,9 +536,9 @@ def status(
 
     Example: contrib status --format json
     """
-    from contribbot import runtime
-    from contribbot.console import print_json
-    from contribbot.status import status as build_status
+    from contribbot.app import runtime
+    from contribbot.app.status import status as build_status
+    from contribbot.cli.console import print_json
     from contribbot.store.db import session_scope
 
     cfg = runtime.load(config)
@@ -547,7 +547,7 @@ def status(
     if fmt == "json":
         print_json(doc)
         return
-    from contribbot.views import print_status
+    from contribbot.cli.views import print_status
 
     print_status(doc, stdout)
 
@@ -568,7 +568,7 @@ def demo(
         typer.Option(
             "--post-to",
             help="Also post the report to this Slack-compatible webhook "
-            "(e.g. a local `python -m contribbot.sink`).",
+            "(e.g. a local `python -m contribbot.fakehub.sink`).",
         ),
     ] = None,
 ) -> None:
@@ -576,10 +576,10 @@ def demo(
 
     Example: contrib demo
 
-    Example: python -m contribbot.sink --port 9999 & contrib demo --post-to http://127.0.0.1:9999/hook
+    Example: python -m contribbot.fakehub.sink --port 9999 & contrib demo --post-to http://127.0.0.1:9999/hook
     """
-    from contribbot.console import setup_logging
-    from contribbot.demo import run_demo
+    from contribbot.app.demo import run_demo
+    from contribbot.cli.console import setup_logging
 
     if post_to is not None and not post_to.startswith(("http://", "https://")):
         raise UsageError(f"--post-to: {post_to!r} is not an http(s) URL")

@@ -16,8 +16,8 @@ from sqlmodel import Session
 
 from contribbot.activity import contributions
 from contribbot.candidates.refresh import RefreshResult, refresh_candidates
+from contribbot.cli.console import SyncProgress
 from contribbot.config import Config, parse_config
-from contribbot.console import SyncProgress
 from contribbot.errors import UsageError
 from contribbot.fakehub import Dataset, FakeHub
 from contribbot.github.client import GitHubClient
@@ -118,7 +118,7 @@ def post_report(config: Config, *, url: str, week: str, now: datetime, console: 
     """Post the report to a Slack-compatible webhook through the outbox (once per week)."""
     from pydantic import SecretStr
 
-    from contribbot import jobs
+    from contribbot.app import jobs
     from contribbot.config import SlackDestination
     from contribbot.deliver.service import send_due
 
@@ -197,12 +197,12 @@ def run_demo(*, db: Path | None, console: Console, quiet: bool, post_to: str | N
 
 def _show(config: Config, console: Console, now: datetime) -> str:
     from contribbot.activity import contributions
+    from contribbot.app.status import status
     from contribbot.candidates.render import candidates_table
     from contribbot.candidates.service import rank
+    from contribbot.cli.views import print_activity, print_status
     from contribbot.report.render_terminal import print_terminal
     from contribbot.report.service import make_report, render
-    from contribbot.status import status
-    from contribbot.views import print_activity, print_status
 
     engine = open_database(config.database_url())
     week_ago = now - timedelta(days=7)

@@ -21,12 +21,12 @@ from contribbot.candidates.model import timeline_entry_from_json
 from contribbot.candidates.rules import assess
 from contribbot.candidates.store import candidate_issue, load_timeline, timeline_to_json
 from contribbot.config import Config
-from contribbot.fetch import Fetcher
 from contribbot.github.client import GitHubClient, NotFound
 from contribbot.github.parse import parse_issue
 from contribbot.store import save
 from contribbot.store.db import session_scope
 from contribbot.store.models import Account, CandidateRecord, Issue, PullRequest, Repository
+from contribbot.sync.fetch import Fetcher
 from contribbot.timeutil import utc_z
 
 log = logging.getLogger("contribbot.candidates")

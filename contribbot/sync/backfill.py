@@ -19,7 +19,7 @@ from contribbot.store.models import Issue
 from contribbot.timeutil import utc_z
 
 if TYPE_CHECKING:
-    from contribbot.sync import Sync
+    from contribbot.sync.run import Sync
 
 log = logging.getLogger("contribbot.sync")
 

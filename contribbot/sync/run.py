@@ -24,10 +24,8 @@ from typing import Any, Protocol
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from contribbot.backfill import STREAM_MARGIN, backfill, reconcile
 from contribbot.config import Config
 from contribbot.errors import AuthError, ContribError
-from contribbot.fetch import Fetcher
 from contribbot.github.client import GitHubClient, GitHubUnavailable, NotFound
 from contribbot.github.parse import (
     parse_event,
@@ -39,6 +37,8 @@ from contribbot.github.parse import (
 from contribbot.store import save
 from contribbot.store.db import session_scope
 from contribbot.store.models import Issue, Repository, SyncTask
+from contribbot.sync.backfill import STREAM_MARGIN, backfill, reconcile
+from contribbot.sync.fetch import Fetcher
 from contribbot.timeutil import utc_z
 
 log = logging.getLogger("contribbot.sync")

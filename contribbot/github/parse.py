@@ -232,3 +232,36 @@ def parse_event(obj: dict[str, Any]) -> EventData:
         number=int(number) if number is not None else None,
         created_at=_required_time(obj["created_at"]),
     )
+
+
+LIFECYCLE_EVENTS = frozenset({"labeled", "unlabeled", "closed", "reopened", "merged"})
+
+
+@dataclass(frozen=True)
+class LifecycleEvent:
+    """One timeline event that can land, revert or close a PR (labels, close, reopen, merge)."""
+
+    id: int
+    event: str
+    at: datetime
+    actor: str | None = None
+    label: str | None = None  # labeled / unlabeled only
+    commit_id: str | None = None  # a close or merge made by a commit
+
+
+def parse_lifecycle_event(obj: dict[str, Any]) -> LifecycleEvent | None:
+    """A timeline item as a LifecycleEvent; None for the other kinds (comments, commits...)."""
+    kind = obj.get("event")
+    at = parse_github_time(obj.get("created_at"))
+    if kind not in LIFECYCLE_EVENTS or at is None or obj.get("id") is None:
+        return None
+    label = obj.get("label") or {}
+    actor = obj.get("actor") or {}
+    return LifecycleEvent(
+        id=int(obj["id"]),
+        event=str(kind),
+        at=at,
+        actor=actor.get("login"),
+        label=label.get("name") if kind in ("labeled", "unlabeled") else None,
+        commit_id=obj.get("commit_id"),
+    )

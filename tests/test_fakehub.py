@@ -95,10 +95,8 @@ def _fingerprint(ds: Dataset) -> list[tuple[Any, ...]]:
     return rows
 
 
-def test_dataset_is_deterministic_and_quick() -> None:
-    started = time.perf_counter()
-    again = build_dataset(NOW)
-    assert time.perf_counter() - started < 1.0
+def test_dataset_is_deterministic() -> None:
+    again = build_dataset(NOW)  # how fast: bench/, not here
     assert _fingerprint(again) == _fingerprint(DATASET)
     assert again.candidates_by_kind == DATASET.candidates_by_kind
     assert _fingerprint(build_dataset(NOW, seed=8)) != _fingerprint(DATASET)

@@ -104,30 +104,32 @@ class Fault:
     pattern: re.Pattern[str]
     kind: str
     remaining: int
-    retry_after: int = 1
+    retry_after: int | None = 1
 
     def matches(self, path: str, target: str) -> bool:
         """Whether this fault hits the request."""
         return self.remaining > 0 and bool(self.pattern.search(path) or self.pattern.search(target))
 
 
+def secondary_body() -> dict[str, str]:
+    """GitHub's body for a secondary rate limit."""
+    return {
+        "message": SECONDARY_MESSAGE,
+        "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+    }
+
+
 def fault_response(fault: Fault) -> tuple[int, dict[str, str], dict[str, str] | None]:
     """(status, headers, body) of a fault; body None means close the socket unanswered."""
     if fault.kind == "drop":
         return 0, {}, None
+    retry = {} if fault.retry_after is None else {"retry-after": str(fault.retry_after)}
     if fault.kind == "secondary":
-        return (
-            403,
-            {"retry-after": str(fault.retry_after)},
-            {
-                "message": SECONDARY_MESSAGE,
-                "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
-            },
-        )
+        return 403, retry, secondary_body()
     if fault.kind == "429":
         return (
             429,
-            {"retry-after": str(fault.retry_after)},
+            retry,
             {
                 "message": "Too many requests",
                 "documentation_url": "https://docs.github.com/rest",

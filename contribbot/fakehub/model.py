@@ -173,6 +173,7 @@ class Issue:
     reviews: list[Review] = field(default_factory=list)
     review_comments: list[ReviewComment] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
+    reactions: dict[str, int] = field(default_factory=dict)  # content -> count
 
     @property
     def merged(self) -> bool:

@@ -71,6 +71,27 @@ class Mutations:
             ops.merge(self.dataset, pr, actor, self._stamp(), via_label=via_label)
             return pr
 
+    def revert_pr(self, repo: str, number: int) -> Issue:
+        """The merge bot reverts a landed PR: label `Reverted`, then reopen it."""
+        with self._lock:
+            pr = self._pull(repo, number)
+            ops.revert(self.dataset, pr, MERGE_BOT, self._stamp())
+            return pr
+
+    def reland_pr(self, repo: str, number: int) -> Issue:
+        """The merge bot lands a reverted PR again (it keeps `Merged` and `Reverted`)."""
+        with self._lock:
+            pr = self._pull(repo, number)
+            ops.reland(self.dataset, pr, MERGE_BOT, self._stamp())
+            return pr
+
+    def react(self, repo: str, number: int, content: str = "+1") -> Issue:
+        """Someone reacts to an issue or PR: its ETag changes, its `updated_at` does not."""
+        with self._lock:
+            issue = self._item(repo, number)
+            issue.reactions[content] = issue.reactions.get(content, 0) + 1
+            return issue
+
     def close_issue(self, repo: str, number: int, actor: str | None = None) -> Issue:
         """Close an issue or PR (by a maintainer unless actor is given)."""
         with self._lock:

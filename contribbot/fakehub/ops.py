@@ -235,3 +235,25 @@ def number_pending(issues: dict[int, Issue], pending: list[Issue]) -> None:
     for issue in ordered:
         ref = f"#{issue.fixes.number}" if issue.fixes is not None else ""
         issue.body = issue.body.replace("{ref}", ref)
+
+
+REVERTED_LABEL = "Reverted"
+
+
+def revert(ds: Dataset, pr: Issue, actor: str, at: datetime) -> None:
+    """PyTorch's merge bot reverts a landed PR: label `Reverted`, then reopen it."""
+    if not pr.is_pr or pr.state != "closed":
+        raise ValueError(f"{pr.repo}#{pr.number} is not a closed pull request")
+    add_label(ds, pr, REVERTED_LABEL, actor, at)
+    reopen(ds, pr, actor, at)
+    pr.state_reason = None
+    ds.forget_associations()
+
+
+def reland(ds: Dataset, pr: Issue, actor: str, at: datetime) -> None:
+    """Land a reverted PR again: closed by the bot; `Merged` and `Reverted` both stay."""
+    if not pr.is_pr or pr.state != "open":
+        raise ValueError(f"{pr.repo}#{pr.number} is not an open pull request")
+    add_label(ds, pr, MERGED_LABEL, actor, at)
+    close(ds, pr, actor, at)
+    ds.forget_associations()

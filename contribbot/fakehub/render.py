@@ -55,7 +55,7 @@ class Renderer(BaseRenderer):
             "state_reason": issue.state_reason,
             "timeline_url": f"{url}/timeline",
             "performed_via_github_app": None,
-            "reactions": self.reactions(url),
+            "reactions": self.reactions(url, issue.reactions, self.churn(issue.id)),
         }
         if issue.is_pr:
             body["draft"] = issue.draft
@@ -189,7 +189,9 @@ class Renderer(BaseRenderer):
             "issue_url": f"{api}/issues/{comment.issue_number}",
             "author_association": self.ds.association(comment.repo, comment.user),
             "performed_via_github_app": None,
-            "reactions": self.reactions(f"{api}/issues/comments/{comment.id}"),
+            "reactions": self.reactions(
+                f"{api}/issues/comments/{comment.id}", extra=self.churn(comment.id)
+            ),
         }
 
     def review(self, review: Review) -> JSON:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -15,6 +16,7 @@ from urllib.parse import quote
 from contribbot.fakehub.model import Account, Dataset, Issue
 
 JSON = dict[str, Any]
+REACTIONS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "eyes", "rocket")
 WEB = "https://github.com"
 AVATARS = "https://avatars.githubusercontent.com"
 LICENSE = {
@@ -87,6 +89,8 @@ class BaseRenderer:
         self.base = base_url.rstrip("/")
         self._users: dict[str, JSON] = {}
         self._repos: dict[tuple[str, str], JSON] = {}
+        # extra reactions on an object id at serving time (Realism.reaction_churn)
+        self.churn: Callable[[int], int] = lambda _object_id: 0
 
     # users -----------------------------------------------------------------------------
 
@@ -247,10 +251,12 @@ class BaseRenderer:
         kind = "pull" if issue.is_pr else "issues"
         return f"{WEB}/{issue.repo}/{kind}/{issue.number}"
 
-    def reactions(self, url: str) -> JSON:
-        """reaction-rollup (nobody reacts in the data set)."""
-        counts = dict.fromkeys(("+1", "-1", "laugh", "confused", "heart", "hooray", "eyes"), 0)
-        return {"url": f"{url}/reactions", "total_count": 0, **counts, "rocket": 0}
+    def reactions(self, url: str, given: Mapping[str, int] | None = None, extra: int = 0) -> JSON:
+        """reaction-rollup: the reactions given, plus `extra` hearts (churn)."""
+        counts = dict.fromkeys(REACTIONS, 0)
+        counts.update(given or {})
+        counts["heart"] += extra
+        return {"url": f"{url}/reactions", "total_count": sum(counts.values()), **counts}
 
     def head_sha(self, pr: Issue) -> str:
         """The PR head commit."""

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlencode
 
 from contribbot.fakehub.events import MAX_EVENTS, user_events
 from contribbot.fakehub.model import Comment, Dataset, Issue, Repo, Review, ReviewComment, mentions
+from contribbot.fakehub.realism import Realism, drop_some, search_incomplete
 from contribbot.fakehub.render import JSON, Renderer
 from contribbot.fakehub.search import SearchError, search_issues
 
@@ -69,6 +71,10 @@ class Call:
     viewer: str | None
     now: datetime
     hidden: frozenset[str]
+    realism: Realism = field(default_factory=Realism)
+    event_delays: dict[str, timedelta] = field(default_factory=dict)
+    # how often each search page was asked for (Realism.incomplete_search), kept by the hub
+    search_attempts: Counter[tuple[str, ...]] = field(default_factory=Counter)
 
     @property
     def query(self) -> dict[str, str]:
@@ -330,7 +336,7 @@ def public_events(call: Call, username: str) -> Reply:
     """GET /users/{u}/events/public: newest first, 300 at most, 90 days back."""
     if username not in call.ds.accounts:
         raise not_found()
-    found = user_events(call.ds, username, call.now, call.hidden)
+    found = user_events(call.ds, username, call.now, call.hidden, call.realism, call.event_delays)
     reply = paginate(call, found, call.render.event, cap=MAX_EVENTS)
     reply.headers["X-Poll-Interval"] = "60"
     return reply
@@ -361,10 +367,15 @@ def search(call: Call) -> Reply:
             "Cannot access beyond the first 1000 results, or the first 1000 "
             "results of a search query.",
         )
+    key = tuple(f"{k}={v}" for k, v in sorted(call.params))
+    incomplete = search_incomplete(call.realism, query, page, call.search_attempts[key])
+    call.search_attempts[key] += 1
+    if incomplete:  # the query timed out: what it found so far, on a full or short page
+        found = drop_some(found, call.realism, query, [i.id for i in found])
     reply = paginate(call, found, lambda i: {**call.render.issue(i), "score": 1.0}, cap=SEARCH_CAP)
     reply.body = {
         "total_count": len(found),
-        "incomplete_results": False,
+        "incomplete_results": incomplete,
         "search_type": "lexical",
         "items": reply.body,
     }

@@ -13,6 +13,7 @@ import json
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,16 +24,20 @@ from urllib.parse import parse_qsl, urlsplit
 
 from contribbot.fakehub import routes
 from contribbot.fakehub.dataset import build_dataset
+from contribbot.fakehub.events import event_id
 from contribbot.fakehub.limits import (
     FAULT_KINDS,
     RESOURCES,
     Fault,
     RateLimiter,
     fault_response,
+    secondary_body,
 )
 from contribbot.fakehub.model import Dataset
 from contribbot.fakehub.mutations import Mutations
+from contribbot.fakehub.realism import Realism, churn, secondary_due
 from contribbot.fakehub.render import Renderer
+from contribbot.fakehub.reverts import add_reverts
 
 RATE_DOCS = "https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting"
 BAD_CREDENTIALS = {
@@ -105,9 +110,15 @@ class FakeHub(Mutations):
         rate_window_s: float = 3600,
         search_window_s: float = 60,
         port: int = 0,
+        realism: Realism | None = None,
     ) -> None:
+        self.realism = realism or Realism()
         anchor = now or datetime.now(UTC).replace(microsecond=0)
-        self.dataset = dataset or build_dataset(anchor, seed)
+        if dataset is None:
+            dataset = build_dataset(anchor, seed)
+            if self.realism.reverts:  # a data set passed in is the caller's to change
+                add_reverts(dataset, self.realism.seed)
+        self.dataset = dataset
         self.tokens = dict(tokens if tokens is not None else {"test-token": "alice"})
         self._lock = threading.RLock()
         self._anchor = self.dataset.now
@@ -121,6 +132,9 @@ class FakeHub(Mutations):
         self._faults: list[Fault] = []
         self._hidden: set[str] = set()
         self._log: list[RequestRecord] = []
+        self._event_delays: dict[str, timedelta] = {}
+        self._search_attempts: Counter[tuple[str, ...]] = Counter()
+        self._answered = 0  # requests past auth, for Realism.secondary_no_retry_after
         self._port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -200,12 +214,27 @@ class FakeHub(Mutations):
             self._limiter.configure(resource, limit, window_s)
 
     def inject(self, path_regex: str, kind: str, times: int = 1, **opts: Any) -> None:
-        """Fail the next `times` matching requests: 500, 502, 503, drop, secondary, 429."""
+        """Fail the next `times` matching requests: 500, 502, 503, drop, secondary, 429.
+
+        `retry_after=None` leaves the retry-after header out (secondary, 429)."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"kind must be one of {FAULT_KINDS}")
-        fault = Fault(re.compile(path_regex), kind, times, int(opts.get("retry_after", 1)))
+        retry_after = opts.get("retry_after", 1)  # None: no retry-after header at all
+        fault = Fault(
+            re.compile(path_regex), kind, times, None if retry_after is None else int(retry_after)
+        )
         with self._lock:
             self._faults.append(fault)
+
+    def delay_event(self, object_id: int, delay: timedelta) -> None:
+        """Make the public event of a comment, review or timeline entry appear `delay` late."""
+        with self._lock:
+            self._event_delays[event_id(object_id)] = delay
+
+    def revoke(self, token: str) -> None:
+        """Forget a token: from now on it gets 401 Bad credentials."""
+        with self._lock:
+            self.tokens.pop(token, None)
 
     def hide_repo(self, full_name: str) -> None:
         """Make a repository 404 (and vanish from search and events)."""
@@ -277,19 +306,32 @@ class FakeHub(Mutations):
             return self._json(200, body, core.headers(), headers)
         quota = self._limiter.quota(login, resource)
         if quota.remaining == 0:
-            self._log.append(record.outcome(403, counted=False, login=login))
-            return self._outcome(403, quota.headers(), self._exhausted(login))
+            status = 429 if self.realism.primary_429 else 403
+            self._log.append(record.outcome(status, counted=False, login=login))
+            return self._outcome(status, quota.headers(), self._exhausted(login))
+        self._answered += 1
+        if secondary_due(self.realism, self._answered):
+            # GitHub's secondary limits come as 403 or 429, here without retry-after
+            status = 429 if self._answered % 2 else 403
+            self._log.append(record.outcome(status, counted=False, login=login))
+            return self._outcome(status, quota.headers(), secondary_body())
         if method != "GET":
             reply = routes.Reply(404, routes.not_found().body)
         else:
+            now = self.now()
+            renderer = Renderer(self.dataset, self.base_url)
+            renderer.churn = lambda object_id: churn(self.realism, object_id, now)
             call = routes.Call(
                 self.dataset,
-                Renderer(self.dataset, self.base_url),
+                renderer,
                 path,
                 params,
                 login,
-                self.now(),
+                now,
                 frozenset(self._hidden),
+                self.realism,
+                self._event_delays,
+                self._search_attempts,
             )
             reply = routes.dispatch(call)
         outcome = self._json(reply.status, reply.body, reply.headers, headers)

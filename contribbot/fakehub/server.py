@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 from contribbot.fakehub import routes
 from contribbot.fakehub.dataset import build_dataset
 from contribbot.fakehub.events import event_id
+from contribbot.fakehub.graphql import GraphQLEndpoint
 from contribbot.fakehub.limits import (
     FAULT_KINDS,
     RESOURCES,
@@ -60,6 +61,7 @@ class RequestRecord:
     counted: bool
     resource: str
     login: str | None
+    points: int = 1  # what it cost: GraphQL queries cost their points
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,9 @@ class _Seen:
     resource: str
     conditional: bool
 
-    def outcome(self, status: int, *, counted: bool, login: str | None) -> RequestRecord:
+    def outcome(
+        self, status: int, *, counted: bool, login: str | None, points: int = 1
+    ) -> RequestRecord:
         """The log record once the answer is known."""
         return RequestRecord(
             self.method,
@@ -83,6 +87,7 @@ class _Seen:
             counted,
             self.resource,
             login,
+            points,
         )
 
 
@@ -130,6 +135,7 @@ class FakeHub(Mutations):
             {"core": rate_window_s, "search": search_window_s},
         )
         self._faults: list[Fault] = []
+        self.graphql = GraphQLEndpoint()  # POST /graphql: budget and switches
         self._hidden: set[str] = set()
         self._log: list[RequestRecord] = []
         self._event_delays: dict[str, timedelta] = {}
@@ -264,13 +270,17 @@ class FakeHub(Mutations):
 
     # request handling --------------------------------------------------------------------
 
-    def handle(self, method: str, target: str, headers: Mapping[str, str]) -> Outcome:
+    def handle(
+        self, method: str, target: str, headers: Mapping[str, str], payload: bytes = b""
+    ) -> Outcome:
         """Answer one HTTP request (the socket layer only transports this)."""
         headers = {name.lower(): value for name, value in headers.items()}
         parts = urlsplit(target)
         path = parts.path.rstrip("/") or "/"
         params = parse_qsl(parts.query, keep_blank_values=True)
         resource = "search" if path.startswith("/search/") else "core"
+        graphql = path == "/graphql" and method == "POST" and self.graphql.enabled
+        resource = "graphql" if graphql else resource
         record = _Seen(method, path, dict(params), resource, "if-none-match" in headers)
         with self._lock:
             fault = next((f for f in self._faults if f.matches(path, target)), None)
@@ -284,7 +294,19 @@ class FakeHub(Mutations):
             if auth and login is None:
                 self._log.append(record.outcome(401, counted=False, login=None))
                 return self._outcome(401, {}, BAD_CREDENTIALS)
+            if graphql:
+                return self._graphql(payload, login, record)
             return self._answer(method, path, params, headers, login, record)
+
+    def _graphql(self, body: bytes, login: str | None, record: _Seen) -> Outcome:
+        reply = self.graphql.answer(
+            self.dataset, body, login=login, now=self.now(), hidden=frozenset(self._hidden)
+        )
+        counted = reply.status == 200 and reply.cost > 0
+        self._log.append(
+            record.outcome(reply.status, counted=counted, login=login, points=reply.cost)
+        )
+        return self._outcome(reply.status, reply.headers, reply.body)
 
     def _answer(
         self,
@@ -399,10 +421,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
-        outcome = self.server.hub.handle(self.command, self.path, headers)
+        outcome = self.server.hub.handle(self.command, self.path, headers, body)
         if outcome.body is None:
             self.close_connection = True
             return

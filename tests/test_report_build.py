@@ -24,17 +24,17 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from test_sync import expected
 
+from contribbot.app.reports import make_report
 from contribbot.candidates.refresh import refresh_candidates
 from contribbot.config import Config
 from contribbot.fakehub import Dataset, FakeHub
 from contribbot.github.client import GitHubClient
 from contribbot.report import text as t
-from contribbot.report.build import STREAK_WEEKS
 from contribbot.report.model import BALLS, TOTAL_KEYS, UserReport, WeeklyReport, report_to_json
 from contribbot.report.render_html import render_html
 from contribbot.report.render_markdown import render_markdown
 from contribbot.report.render_terminal import print_terminal
-from contribbot.report.service import make_report
+from contribbot.report.window import STREAK_WEEKS
 from contribbot.store.db import open_database, session_scope
 from contribbot.store.models import Account, Comment, Issue, PullRequest, Repository, Review
 from contribbot.sync import Sync
@@ -615,7 +615,8 @@ class Tiny:
         return pr_id
 
     def report(self, *users: str, repos: tuple[str, ...] = ("o/a",)) -> WeeklyReport:
-        from contribbot.report.build import build_report, resolve_window
+        from contribbot.app.reports import build_report
+        from contribbot.report.window import resolve_window
 
         now = self.START + timedelta(days=30)
         config = Config.model_validate({"track": {"users": list(users), "repos": list(repos)}})

@@ -197,12 +197,13 @@ def run_demo(*, db: Path | None, console: Console, quiet: bool, post_to: str | N
 
 def _show(config: Config, console: Console, now: datetime) -> str:
     from contribbot.activity import contributions
+    from contribbot.app.reports import make_report
     from contribbot.app.status import status
     from contribbot.candidates.render import candidates_table
     from contribbot.candidates.service import rank
     from contribbot.cli.views import print_activity, print_status
     from contribbot.report.render_terminal import print_terminal
-    from contribbot.report.service import make_report, render
+    from contribbot.report.service import render
 
     engine = open_database(config.database_url())
     week_ago = now - timedelta(days=7)

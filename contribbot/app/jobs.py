@@ -12,12 +12,12 @@ from datetime import time as dt_time
 
 from sqlalchemy import Engine
 
+from contribbot.app.reports import make_report
 from contribbot.candidates.refresh import candidates_due, refresh_candidates
 from contribbot.config import Config
 from contribbot.deliver import outbox
 from contribbot.deliver.service import SendSummary, audience, destinations, plan_report, send_due
 from contribbot.github.client import GitHubClient
-from contribbot.report.service import make_report
 from contribbot.store import save
 from contribbot.store.db import session_scope
 from contribbot.sync import Sync

@@ -24,7 +24,6 @@ from contribbot.candidates.model import (
 from contribbot.candidates.scoring import assign_cohort, evaluate, sort_candidates, visible_to
 from contribbot.candidates.store import candidate_issue, load_timeline
 from contribbot.config import Config
-from contribbot.report.model import CandidateRef
 from contribbot.store import save
 from contribbot.store.models import Account, CandidateRecord, Issue, PullRequest, Repository
 from contribbot.timeutil import parse_github_time, week_bounds, week_of, zone
@@ -187,30 +186,4 @@ def _repo_stats(
     return {
         repo: RepoStats(repo=repo, median_first_response_hours=round(statistics.median(v), 1))
         for repo, v in hours.items()
-    }
-
-
-def report_candidates(
-    session: Session, *, config: Config, users: Sequence[str], now: datetime
-) -> dict[str, list[CandidateRef]]:
-    """The report's "next week" picks: each user's best free (or stale-claim) candidates."""
-    if config.report.candidates == 0:
-        return {}
-    ranked = rank(session, config=config, users=users, repos=config.track.repos, now=now)
-    return {
-        login: [
-            CandidateRef(
-                repo=r.candidate.repo,
-                number=r.candidate.number,
-                title=r.candidate.title,
-                url=r.candidate.url,
-                score=r.candidate.score,
-                reasons=r.candidate.reasons,
-                status=r.candidate.status,
-                new=r.new,
-            )
-            for r in items
-            if r.candidate.status in ("free", "stale_claim")
-        ][: config.report.candidates]
-        for login, items in ranked.items()
     }

@@ -350,7 +350,7 @@ def report(
     Example: contrib report --send --to team-slack
     """
     from contribbot.app import runtime
-    from contribbot.report.service import render_report
+    from contribbot.app.reports import render_report
 
     cfg = runtime.load(config)
     if send or to:
@@ -386,7 +386,7 @@ def _send_report(
     from contribbot.app import jobs, runtime
     from contribbot.cli.console import setup_logging
     from contribbot.deliver.service import send_due
-    from contribbot.report.build import resolve_window
+    from contribbot.report.window import resolve_window
 
     if since or until:
         raise UsageError("--send posts a whole ISO week: use --week, not --since/--until")

@@ -1,6 +1,6 @@
 """The weekly report model: one set of plain dataclasses feeds every format.
 
-Building it (from the database) lives in ``contribbot.report.build``; turning it
+Assembling it lives in ``contribbot.report.assemble``; turning it
 into text lives in the ``render_*`` modules and in ``contribbot.deliver``. This
 module does no I/O.
 """

@@ -69,6 +69,14 @@ def render_terminal(report: WeeklyReport) -> Group:
     return Group(*parts)
 
 
+def render_terminal_text(report: WeeklyReport) -> str:
+    """The report as plain text, 100 columns, no colour (for a file)."""
+    console = Console(width=100, color_system=None, force_terminal=False)
+    with console.capture() as captured:
+        console.print(render_terminal(report))
+    return captured.get()
+
+
 def print_terminal(report: WeeklyReport, console: Console) -> None:
     """Print the report on a console."""
     console.print(render_terminal(report))

@@ -1,20 +1,16 @@
-"""Database -> how fast PRs get a first review and get merged: a user's own PRs, and
-everyone else's in the same repos, over the last BASELINE_DAYS."""
+"""Pure: how fast PRs get a first review and get merged: a user's own PRs, and everyone
+else's in the same repos, over the last BASELINE_DAYS."""
 
 from __future__ import annotations
 
 import statistics
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, func, select, type_coerce
-from sqlmodel import Session, col
-
-from contribbot.activity import account_ids
-from contribbot.store.models import Issue, PullRequest, Repository, Review, UTCDateTime
+from contribbot.report.facts import RecentPR
 
 BASELINE_DAYS = 90
 
@@ -65,34 +61,36 @@ class _Pool:
         return round(middle, 1)
 
 
+def lookback_start(as_of: datetime) -> datetime:
+    """The oldest PR opening the speeds need: merged in the lookback, opened before it."""
+    return as_of - timedelta(days=2 * BASELINE_DAYS)
+
+
 def review_speeds(
-    session: Session, *, users: Sequence[str], repos: Sequence[str], as_of: datetime
+    prs: Sequence[RecentPR], *, users: Sequence[str], tracked: Collection[int], as_of: datetime
 ) -> dict[str, Speed]:
     """Per user (lower-cased login): median hours to first review and to merge.
 
     A PR counts for review speed when opened in the lookback, for merge speed when
     merged in it. "Everyone else" means every other author in the repos the user has
-    PRs in; without PRs, in `repos` (the tracked ones).
+    PRs in; without PRs, in `tracked` (the tracked repos).
     """
-    accounts = {i: login.lower() for i, login in account_ids(session, users).items()}
     since = as_of - timedelta(days=BASELINE_DAYS)
     review, merge = _Pool(), _Pool()
     user_repos: dict[str, set[int]] = defaultdict(set)
-    for repo_id, author_id, created, merged, first in _recent_prs(session, since, as_of):
-        login = accounts.get(author_id) if author_id is not None else None
-        if login is not None:
-            user_repos[login].add(repo_id)
-        if first is not None and created >= since:
-            review.add(repo_id, login, _hours(first - created))
-        if merged is not None and since <= merged < as_of:
-            merge.add(repo_id, login, _hours(merged - created))
+    for pr in prs:
+        if pr.author is not None:
+            user_repos[pr.author].add(pr.repo_id)
+        if pr.first_review_at is not None and pr.opened_at >= since:
+            review.add(pr.repo_id, pr.author, _hours(pr.first_review_at - pr.opened_at))
+        if pr.merged_at is not None and since <= pr.merged_at < as_of:
+            merge.add(pr.repo_id, pr.author, _hours(pr.merged_at - pr.opened_at))
     review.sort()
     merge.sort()
-    tracked = _repo_ids(session, repos)
     everything = (_everything(review), _everything(merge))
     out = {}
     for login in {u.lower() for u in users}:
-        where = user_repos.get(login) or tracked
+        where = user_repos.get(login) or set(tracked)
         out[login] = Speed(
             first_review=review.own(login),
             merge=merge.own(login),
@@ -100,42 +98,6 @@ def review_speeds(
             others_merge=merge.others(login, where, everything[1]),
         )
     return out
-
-
-def _recent_prs(
-    session: Session, since: datetime, as_of: datetime
-) -> Sequence[Row[int, int | None, datetime, datetime | None, datetime | None]]:
-    """(repo, author, opened, merged, first review) of PRs opened in the two lookbacks.
-
-    Merge speed looks at PRs merged in the lookback, which may have been opened in the
-    one before it.
-    """
-    first_review = (
-        select(func.min(Review.submitted_at))
-        .where(col(Review.pr_id) == Issue.id, col(Review.submitted_at) < as_of)
-        .where(col(Review.reviewer_id) != col(Issue.author_id), col(Review.state) != "PENDING")
-        .scalar_subquery()
-    )
-    query = (
-        select(
-            col(Issue.repo_id),
-            col(Issue.author_id),
-            col(Issue.created_at),
-            col(PullRequest.merged_at),
-            type_coerce(first_review, UTCDateTime),
-        )
-        .join(PullRequest, col(PullRequest.issue_id) == Issue.id)
-        .where(col(Issue.created_at) >= since - timedelta(days=BASELINE_DAYS))
-        .where(col(Issue.created_at) < as_of)
-    )
-    return session.execute(query).all()
-
-
-def _repo_ids(session: Session, names: Sequence[str]) -> set[int]:
-    if not names:
-        return set()
-    rows = session.execute(select(col(Repository.id)).where(col(Repository.full_name).in_(names)))
-    return {repo_id for (repo_id,) in rows}
 
 
 def _everything(pool: _Pool) -> list[float]:

@@ -1,0 +1,127 @@
+"""Making a weekly report end to end: config -> window -> database facts (+ candidates)
+-> the pure report -> one format. Candidates and the report meet here, not in each other."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from rich.console import Console
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from contribbot.candidates.service import rank
+from contribbot.config import Config
+from contribbot.errors import UsageError
+from contribbot.report.assemble import assemble
+from contribbot.report.facts import Settings
+from contribbot.report.model import CandidateRef, WeeklyReport
+from contribbot.report.queries import load_facts
+from contribbot.report.service import render
+from contribbot.report.window import Window, resolve_window
+from contribbot.store.db import session_scope
+
+REPORTABLE = ("free", "stale_claim")  # a report suggests only issues one can pick up
+
+
+def make_report(
+    config: Config,
+    *,
+    engine: Engine,
+    week: str | None,
+    since: str | None,
+    until: str | None,
+    users: Sequence[str],
+    now: datetime,
+) -> WeeklyReport:
+    """Build the report model for a window (see resolve_window for the defaults)."""
+    if not users:
+        raise UsageError("no users: pass --user LOGIN or set [track] users")
+    window = resolve_window(
+        week=week, since=since, until=until, tz_name=config.report.timezone, now=now
+    )
+    with session_scope(engine) as session:
+        return build_report(session, config=config, users=users, window=window, now=now)
+
+
+def build_report(
+    session: Session,
+    *,
+    config: Config,
+    users: Sequence[str],
+    window: Window,
+    now: datetime,
+    with_candidates: bool = True,
+) -> WeeklyReport:
+    """The report for `users` over `window` from one session."""
+    facts = load_facts(
+        session,
+        users=users,
+        repos=config.track.repos,
+        window=window,
+        now=now,
+        settings=settings_of(config, users),
+    )
+    if with_candidates:
+        facts = facts.with_candidates(report_candidates(session, config, users, now))
+    return assemble(facts, window, now)
+
+
+def settings_of(config: Config, users: Sequence[str]) -> Settings:
+    """What the report takes from the config: goals per user, staleness, candidate count."""
+    return Settings(
+        goals={login: config.goals_for(login) for login in users},
+        stale_after_days=config.report.stale_after_days,
+        candidates=config.report.candidates,
+    )
+
+
+def report_candidates(
+    session: Session, config: Config, users: Sequence[str], now: datetime
+) -> Mapping[str, list[CandidateRef]]:
+    """The report's "next week" picks: each user's best free (or stale-claim) candidates."""
+    if config.report.candidates == 0:
+        return {}
+    ranked = rank(session, config=config, users=users, repos=config.track.repos, now=now)
+    return {
+        login: [
+            CandidateRef(
+                repo=r.candidate.repo,
+                number=r.candidate.number,
+                title=r.candidate.title,
+                url=r.candidate.url,
+                score=r.candidate.score,
+                reasons=r.candidate.reasons,
+                status=r.candidate.status,
+                new=r.new,
+            )
+            for r in items
+            if r.candidate.status in REPORTABLE
+        ][: config.report.candidates]
+        for login, items in ranked.items()
+    }
+
+
+def render_report(
+    config: Config,
+    *,
+    engine: Engine,
+    week: str | None,
+    since: str | None,
+    until: str | None,
+    users: Sequence[str],
+    fmt: str,
+    front_matter: bool,
+    now: datetime,
+    console: Console | None = None,
+) -> str:
+    """Build and render; a terminal report with a console is printed there (with colour)."""
+    report = make_report(
+        config, engine=engine, week=week, since=since, until=until, users=users, now=now
+    )
+    if fmt == "terminal" and console is not None:
+        from contribbot.report.render_terminal import print_terminal
+
+        print_terminal(report, console)
+        return ""
+    return render(report, fmt=fmt, front_matter=front_matter)

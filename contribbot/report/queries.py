@@ -1,0 +1,194 @@
+"""Database -> the plain facts of a report. The only module of the report that runs SQL.
+
+Every count comes from ``contribbot.activity``, so the report and `contrib activity`
+agree by construction. ``contribbot.report.assemble`` turns these facts into the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import CompoundSelect, func, select, type_coerce, union_all
+from sqlmodel import Session, col
+
+from contribbot.activity import TOTAL_OF_KIND, account_ids, contributions, counts_by_period
+from contribbot.report.ball import ReviewEvent
+from contribbot.report.facts import PRFacts, RecentPR, ReportFacts, Settings
+from contribbot.report.speed import lookback_start
+from contribbot.report.window import Window, as_of, history_span
+from contribbot.store import save
+from contribbot.store.models import (
+    Account,
+    Comment,
+    Issue,
+    PullRequest,
+    Repository,
+    Review,
+    UTCDateTime,
+)
+from contribbot.timeutil import parse_github_time
+
+
+def load_facts(
+    session: Session,
+    *,
+    users: Sequence[str],
+    repos: Sequence[str],
+    window: Window,
+    now: datetime,
+    settings: Settings,
+) -> ReportFacts:
+    """What the report for `users` over `window` needs, as of `now` (or the window's end)."""
+    moment = as_of(window, now)
+    previous_start, _ = window.previous()
+    accounts = account_ids(session, users)
+    return ReportFacts(
+        users=tuple(users),
+        contributions=contributions(session, users=users, since=previous_start, until=window.end),
+        total_of_kind=TOTAL_OF_KIND,
+        weekly=counts_by_period(session, users=users, edges=history_span(window, moment).edges),
+        open_prs=open_pr_facts(session, accounts=accounts, as_of=moment),
+        recent_prs=recent_prs(session, accounts=accounts, as_of=moment),
+        tracked_repo_ids=frozenset(repo_ids(session, repos)),
+        data_as_of=data_as_of(session),
+        settings=settings,
+    )
+
+
+def data_as_of(session: Session) -> datetime | None:
+    """When a tracked repo was last synced (the newest of them); None when never."""
+    stamps = [
+        parse_github_time(row.value)
+        for key, row in save.states_with_prefix(session, prefix="repo:").items()
+        if key.endswith(":synced_at")
+    ]
+    known = [s for s in stamps if s is not None]
+    return max(known) if known else None
+
+
+def repo_ids(session: Session, names: Sequence[str]) -> set[int]:
+    """The stored ids of repositories by full name."""
+    if not names:
+        return set()
+    rows = session.execute(select(col(Repository.id)).where(col(Repository.full_name).in_(names)))
+    return {repo_id for (repo_id,) in rows}
+
+
+# -- open PRs --------------------------------------------------------------------------
+
+
+def open_pr_facts(session: Session, *, accounts: dict[int, str], as_of: datetime) -> list[PRFacts]:
+    """The PRs of `accounts` (id -> login) open at `as_of`, with their reviews and replies."""
+    if not accounts:
+        return []
+    ids = _open_pr_ids(list(accounts), as_of)
+    facts = _pr_facts(session, ids, accounts, as_of)
+    if facts:
+        _add_reviews(session, facts, ids, as_of)
+        _add_author_comments(session, facts, ids, as_of)
+    return list(facts.values())
+
+
+def _open_pr_ids(user_ids: Sequence[int], as_of: datetime) -> CompoundSelect[tuple[int]]:
+    """Ids of the users' PRs not closed by `as_of`, including ones opened after it.
+
+    Two lookups on the (author_id, closed_at) index; "opened before as_of" is left to
+    the caller, or SQLite may walk the users' whole history by created_at instead.
+    """
+    authored = select(col(Issue.id)).where(col(Issue.author_id).in_(user_ids), col(Issue.is_pr))
+    still_open = authored.where(col(Issue.closed_at).is_(None), col(Issue.state) == "open")
+    closed_later = authored.where(col(Issue.closed_at) >= as_of)
+    return union_all(still_open, closed_later)
+
+
+def _pr_facts(
+    session: Session, ids: CompoundSelect[tuple[int]], accounts: dict[int, str], as_of: datetime
+) -> dict[int, PRFacts]:
+    rows = session.execute(
+        select(
+            col(Issue.id),
+            col(Repository.full_name),
+            col(Issue.number),
+            col(Issue.title),
+            col(Issue.html_url),
+            col(Issue.author_id),
+            col(Issue.created_at),
+            col(PullRequest.draft),
+        )
+        .join(PullRequest, col(PullRequest.issue_id) == Issue.id)
+        .join(Repository, col(Repository.id) == Issue.repo_id)
+        .where(col(Issue.id).in_(ids), col(Issue.created_at) < as_of)
+    )
+    return {
+        pr_id: PRFacts(repo, number, title, url, accounts[author_id], opened_at, draft)
+        for pr_id, repo, number, title, url, author_id, opened_at, draft in rows
+    }
+
+
+def _add_reviews(
+    session: Session, facts: dict[int, PRFacts], ids: CompoundSelect[tuple[int]], as_of: datetime
+) -> None:
+    """Submitted reviews before as_of; the author's own count as replies (review threads)."""
+    rows = session.execute(
+        select(col(Review.pr_id), col(Account.login), col(Review.state), col(Review.submitted_at))
+        .join(Account, col(Account.id) == Review.reviewer_id)
+        .where(col(Review.pr_id).in_(ids), col(Review.submitted_at) < as_of)
+        .where(col(Review.state) != "PENDING")  # not submitted: nobody has seen it
+    )
+    for pr_id, reviewer, state, at in rows:
+        fact = facts.get(pr_id)
+        if fact is None:  # opened after as_of
+            continue
+        fact.reviews.append(ReviewEvent(reviewer, state, at))
+        if reviewer.lower() == fact.author.lower():
+            fact.author_replies.append(at)
+
+
+def _add_author_comments(
+    session: Session, facts: dict[int, PRFacts], ids: CompoundSelect[tuple[int]], as_of: datetime
+) -> None:
+    """The author's conversation and inline comments before as_of: replies to reviewers."""
+    rows = session.execute(
+        select(col(Comment.issue_id), col(Comment.created_at))
+        .join(Issue, col(Issue.id) == Comment.issue_id)
+        .where(col(Comment.issue_id).in_(ids), col(Comment.created_at) < as_of)
+        .where(col(Comment.author_id) == col(Issue.author_id))
+    )
+    for pr_id, at in rows:
+        if pr_id in facts:  # not opened after as_of
+            facts[pr_id].author_replies.append(at)
+
+
+# -- review speed ----------------------------------------------------------------------
+
+
+def recent_prs(session: Session, *, accounts: dict[int, str], as_of: datetime) -> list[RecentPR]:
+    """Every PR opened in the two speed lookbacks, with its first review by someone else.
+
+    Merge speed looks at PRs merged in the lookback, which may have been opened in the
+    one before it. `author` is set (lower-cased) for the users in `accounts`.
+    """
+    first_review = (
+        select(func.min(Review.submitted_at))
+        .where(col(Review.pr_id) == Issue.id, col(Review.submitted_at) < as_of)
+        .where(col(Review.reviewer_id) != col(Issue.author_id), col(Review.state) != "PENDING")
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            col(Issue.repo_id),
+            col(Issue.author_id),
+            col(Issue.created_at),
+            col(PullRequest.merged_at),
+            type_coerce(first_review, UTCDateTime),
+        )
+        .join(PullRequest, col(PullRequest.issue_id) == Issue.id)
+        .where(col(Issue.created_at) >= lookback_start(as_of))
+        .where(col(Issue.created_at) < as_of)
+    )
+    logins = {account_id: login.lower() for account_id, login in accounts.items()}
+    return [
+        RecentPR(repo_id, logins.get(author_id) if author_id is not None else None, *times)
+        for repo_id, author_id, *times in session.execute(query)
+    ]

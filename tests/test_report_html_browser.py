@@ -5,6 +5,8 @@ Needs Debian's `chromium` package (`apt-get install -y chromium`); CI installs i
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import shutil
 import struct
@@ -82,7 +84,8 @@ class DomText(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         if tag == "table":
-            self._table = dict(attrs).get("class")
+            classes = (dict(attrs).get("class") or "").split()
+            self._table = classes[0] if classes else None
         elif tag == "tbody":
             self._in_body = True
         elif tag == "tr" and self._in_body and self._table == "summary":
@@ -127,10 +130,80 @@ def test_screenshot_renders(workdir: Path, cohort_page: Path):
     chromium(
         workdir, cohort_page, "--hide-scrollbars", "--window-size=1100,2600", f"--screenshot={shot}"
     )
+    assert _png_size(shot) == (1100, 2600)
+
+
+# --- a phone and a desktop: nothing runs off the right edge -------------------------------
+
+VIEWPORTS = (400, 1200)
+LONG_WORD = "torch.nn.functional." * 12  # a title without a place to break
+# Headless Chromium will not make a window narrower than 500 px, so the report is measured
+# in an iframe of the exact width (its own viewport); the probe script is in the wrapper
+# page, not in the report, whose Content-Security-Policy forbids scripts.
+PROBE = """<!DOCTYPE html><html><body style="margin:0">
+<iframe id="report" src="{src}" style="width:{width}px;height:900px;border:0"></iframe>
+<script>
+report.addEventListener("load", () => {{
+  const view = report.contentWindow, doc = report.contentDocument.documentElement;
+  const out = document.createElement("pre");
+  out.id = "probe";
+  out.textContent = JSON.stringify({{scrollWidth: doc.scrollWidth, width: view.innerWidth}});
+  document.body.append(out);
+}});
+</script></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def phone_page(workdir: Path) -> Path:
+    report = cohort_report()
+    alice = report.users[0]
+    long_pr = replace(alice.open_prs[0], title=LONG_WORD)
+    alice = replace(alice, open_prs=(long_pr, *alice.open_prs[1:]), login="alice-" + "x" * 40)
+    page = workdir / "phone.html"
+    page.write_text(render_html(replace(report, users=(alice, *report.users[1:]))), "utf-8")
+    return page
+
+
+def _png_size(shot: Path) -> tuple[int, int]:
     data = shot.read_bytes()
     assert data.startswith(PNG_SIGNATURE)
     width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk
-    assert (width, height) == (1100, 2600)
+    return width, height
+
+
+@pytest.mark.parametrize("width", VIEWPORTS)
+def test_nothing_is_wider_than_the_window(workdir: Path, phone_page: Path, width: int):
+    probe = workdir / f"probe-{width}.html"
+    probe.write_text(PROBE.format(src=phone_page.name, width=width), encoding="utf-8")
+    dom = chromium(
+        workdir, probe, "--allow-file-access-from-files", "--virtual-time-budget=5000", "--dump-dom"
+    )
+    found = re.search(r'<pre id="probe">(.*?)</pre>', dom)
+    assert found, dom[-2000:]
+    measured = json.loads(html.unescape(found[1]))
+    assert measured["width"] == width
+    assert measured["scrollWidth"] <= measured["width"], measured
+
+
+@pytest.mark.parametrize("width", VIEWPORTS)
+def test_screenshots_at_phone_and_desktop_width(workdir: Path, phone_page: Path, width: int):
+    shot = workdir / f"phone-{width}.png"
+    chromium(
+        workdir,
+        phone_page,
+        "--hide-scrollbars",
+        f"--window-size={width},1800",
+        f"--screenshot={shot}",
+    )
+    assert _png_size(shot) == (width, 1800)
+
+
+def test_a_phone_gets_cards_and_charts_that_scale():
+    page = render_html(cohort_report())
+    assert "@media (max-width: 40rem)" in page
+    assert 'class="summary cards"' in page and 'class="open-prs cards"' in page
+    assert 'data-label="Whose move"' in page
+    assert "svg.history { max-width: 100%; height: auto; }" in page  # with its viewBox
 
 
 def test_each_user_prints_on_its_own_page(workdir: Path):

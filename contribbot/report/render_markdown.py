@@ -9,11 +9,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import assert_never
 from urllib.parse import quote
 
 from contribbot.report import text as t
 from contribbot.report.charts import sparkline
-from contribbot.report.model import CandidateRef, ItemRef, OpenPR, UserReport, WeeklyReport
+from contribbot.report.model import CandidateRef, Goal, UserReport, WeeklyReport
+from contribbot.report.outline import (
+    CandidateList,
+    Entry,
+    GoalList,
+    ItemList,
+    Note,
+    OpenPRList,
+    Overview,
+    Section,
+    user_outline,
+)
 
 FRONT_MATTER_TAGS = ("open-source", "weekly")
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones
@@ -100,24 +112,27 @@ def _summary(users: Sequence[UserReport]) -> str:
 
 
 def _user_section(report: WeeklyReport, user: UserReport) -> str:
-    blocks = [f"## {escape_markdown(user.login)}", _totals(user), _facts(user)]
-    if not t.has_week_items(user):
-        blocks.append(f"_{t.EMPTY_WEEK}_")
-    for title, items in (
-        ("Merged this week", user.merged_prs),
-        ("Opened this week", user.opened_prs),
-    ):
-        if items:
-            blocks.append(_item_list(title, items, report))
-    blocks.append(_open_prs(user.open_prs))
-    if user.goals:
-        blocks.append(_goals(user))
-    if user.candidates:
-        blocks.append(_candidates(user.candidates[: t.MAX_CANDIDATES]))
-    for title, items in (("Reviews given", user.reviews), ("Issues", user.issues)):
-        if items:
-            blocks.append(_item_list(title, items, report))
+    blocks = [f"## {escape_markdown(user.login)}"]
+    blocks.extend(_section(section) for section in user_outline(report, user))
     return "\n\n".join(blocks)
+
+
+def _section(section: Section) -> str:
+    """How each kind of section looks in Markdown."""
+    match section:
+        case Overview(user=user, facts=facts):
+            return f"{_totals(user)}\n\n{_facts(user, facts)}"
+        case Note(text=text):
+            return f"_{text}_"
+        case ItemList(title=title, entries=entries):
+            return f"### {title}\n\n" + "\n".join(f"- {_entry_line(e)}" for e in entries)
+        case OpenPRList():
+            return _open_prs(section)
+        case GoalList(title=title, goals=goals):
+            return _goals(title, goals)
+        case CandidateList(title=title, candidates=candidates):
+            return _candidates(title, candidates)
+    assert_never(section)
 
 
 def _totals(user: UserReport) -> str:
@@ -129,9 +144,9 @@ def _totals(user: UserReport) -> str:
     return _table(("This week", "Count", "Last week", "Change"), "lrrr", rows)
 
 
-def _facts(user: UserReport) -> str:
+def _facts(user: UserReport, facts: Sequence[tuple[str, str]]) -> str:
     lines = [f"- **Last 12 weeks:** {_history(user)}"]
-    lines.extend(f"- **{label}:** {phrase}" for label, phrase in t.user_facts(user))
+    lines.extend(f"- **{label}:** {phrase}" for label, phrase in facts)
     return "\n".join(lines)
 
 
@@ -149,28 +164,24 @@ def _ref(repo: str, number: int, title: str, url: str) -> str:
     return f"{markdown_link(title.strip() or ref, url)} ({escape_markdown(ref)})"
 
 
-def _item_list(title: str, items: Sequence[ItemRef], report: WeeklyReport) -> str:
-    return f"### {title}\n\n" + "\n".join(f"- {_item_line(i, report)}" for i in items)
+def _entry_line(entry: Entry) -> str:
+    notes = escape_markdown(entry.note)  # a review state comes from GitHub
+    return f"{_ref(entry.repo, entry.number, entry.title, entry.url)} · {notes}"
 
 
-def _item_line(item: ItemRef, report: WeeklyReport) -> str:
-    notes = escape_markdown(t.item_notes(report, item))  # a review state comes from GitHub
-    return f"{_ref(item.repo, item.number, item.title, item.url)} · {notes}"
-
-
-def _open_prs(prs: Sequence[OpenPR]) -> str:
-    if not prs:
-        return f"### Open PRs\n\n{t.NO_OPEN_PRS}"
+def _open_prs(section: OpenPRList) -> str:
+    if not section.prs:
+        return f"### {section.title}\n\n{section.empty}"
     rows = []
-    for pr in prs:
+    for pr in section.prs:
         move = t.ball_text(pr)
         if pr.stale:
             move += f" · **\N{WARNING SIGN} {t.stale_text(pr)}**"
         rows.append([_ref(pr.repo, pr.number, pr.title, pr.url), move])
-    return "### Open PRs\n\n" + _table(("PR", "Whose move"), "ll", rows)
+    return f"### {section.title}\n\n" + _table(("PR", "Whose move"), "ll", rows)
 
 
-def _goals(user: UserReport) -> str:
+def _goals(title: str, goals: Sequence[Goal]) -> str:
     rows = [
         [
             escape_markdown(t.goal_label(goal)),
@@ -178,16 +189,16 @@ def _goals(user: UserReport) -> str:
             + t.goal_outcome(goal),
             t.hit_rate_text(goal),
         ]
-        for goal in user.goals
+        for goal in goals
     ]
-    return "### Goals\n\n" + _table(("Goal", "This week", "Hit rate"), "lll", rows)
+    return f"### {title}\n\n" + _table(("Goal", "This week", "Hit rate"), "lll", rows)
 
 
-def _candidates(candidates: Sequence[CandidateRef]) -> str:
+def _candidates(title: str, candidates: Sequence[CandidateRef]) -> str:
     lines = []
     for cand in candidates:
         badge = "**new** " if cand.new else ""
         reasons = escape_markdown("; ".join(cand.reasons))
         line = f"- {badge}{_ref(cand.repo, cand.number, cand.title, cand.url)}"
         lines.append(line + (f" · {reasons}" if reasons else ""))
-    return "### Good first issues for next week\n\n" + "\n".join(lines)
+    return f"### {title}\n\n" + "\n".join(lines)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import platformdirs
 from pydantic import (
@@ -88,6 +89,7 @@ class GitHubConfig(_Strict):
     max_retries: int = Field(default=5, ge=0, le=20)
     backoff_factor: float = Field(default=1.0, ge=0)
     timeout: float = Field(default=30.0, gt=0)
+    anonymous: bool = False  # sync without a token (60 requests an hour) instead of refusing
 
     @field_validator("api_url")
     @classmethod
@@ -368,22 +370,40 @@ def _line_of(text: str, loc: list[str]) -> int | None:
     return text.count("\n", 0, match.start()) + 1
 
 
+GITHUB_COM_HOSTS = frozenset({"api.github.com", "github.com"})
+
+
+def is_github_com(api_url: str) -> bool:
+    """Whether `api_url` is github.com's API (not a GitHub Enterprise Server)."""
+    return (urlsplit(api_url).hostname or "").lower() in GITHUB_COM_HOSTS
+
+
 def resolve_token(config: Config) -> str:
-    """The token: config, then $GITHUB_TOKEN, then $GH_TOKEN, then `gh auth token`."""
+    """The token: config first; for github.com then $GITHUB_TOKEN, $GH_TOKEN and
+    `gh auth token`; for another host $GH_ENTERPRISE_TOKEN, $GITHUB_ENTERPRISE_TOKEN and
+    `gh auth token --hostname HOST` (a github.com token never goes to another host)."""
     token = config.github.token.get_secret_value()
     if token:
         return token
-    for name in ("GITHUB_TOKEN", "GH_TOKEN"):
+    api_url = config.github.api_url
+    if is_github_com(api_url):
+        names, host = ("GITHUB_TOKEN", "GH_TOKEN"), None
+    else:
+        names, host = ("GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"), urlsplit(api_url).hostname
+    for name in names:
         if os.environ.get(name):
             return os.environ[name]
+    return _gh_auth_token(host)
+
+
+def _gh_auth_token(host: str | None) -> str:
+    """`gh auth token` (for `host` when given); empty when gh is missing or logged out."""
     gh = shutil.which("gh")
-    if gh:
-        try:
-            done = subprocess.run(
-                [gh, "auth", "token"], capture_output=True, text=True, timeout=10, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return ""
-        if done.returncode == 0:
-            return done.stdout.strip()
-    return ""
+    if not gh:
+        return ""
+    command = [gh, "auth", "token", *(["--hostname", host] if host else [])]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""

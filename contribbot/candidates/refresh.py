@@ -21,7 +21,8 @@ from contribbot.candidates.model import timeline_entry_from_json
 from contribbot.candidates.rules import assess
 from contribbot.candidates.store import candidate_issue, load_timeline, timeline_to_json
 from contribbot.config import Config
-from contribbot.github.client import GitHubClient, NotFound
+from contribbot.github.client import GitHubClient
+from contribbot.github.errors import NotFound
 from contribbot.github.parse import parse_issue
 from contribbot.store import save
 from contribbot.store.db import session_scope

@@ -1,9 +1,19 @@
 """A thin client over PyGithub's requester: conditional GETs, Link pages, rate-limit care.
 
-PyGithub does auth, retries (5xx, dropped connections, secondary limits with
-Retry-After) and primary-limit resets. This layer adds what it lacks: ETags on
-lists, reading `x-ratelimit-*` after every response, waiting before the limit
-runs out (and saying so), and counting what a sync spent.
+PyGithub does auth and the HTTP session. Retries and waits are this layer's own,
+because a wait must end within a second of a stop request (SIGTERM, Ctrl-C) and must
+say what it waits for: PyGithub's GithubRetry and urllib3 sleep silently and cannot
+be interrupted, so they are switched off (`retry=None`: urllib3 never retries).
+
+- primary limit spent (403 or 429 with `x-ratelimit-remaining: 0`): wait for
+  `x-ratelimit-reset`, in one log line; and wait *before* running dry (`reserve`);
+- secondary limit: obey `retry-after`; without it wait 60 s, then 120 s, 240 s...;
+- 5xx and dropped connections: retry with exponential backoff;
+- no network at all: one clear error within about 10 s;
+- every error is typed (contribbot.github.errors): status, reason, rate-limit headers.
+
+`sleep(seconds)` is how it waits; a truthy return (threading.Event.wait when the event
+is set) means "stop": the wait ends and WaitInterrupted is raised, nothing is sent.
 """
 
 from __future__ import annotations
@@ -16,27 +26,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import requests
-from github import Auth, Github, GithubException, GithubRetry
-from github.GithubException import BadCredentialsException
+from github import Auth, Github
 
-from contribbot.errors import AuthError, ContribError
+from contribbot.github.errors import (
+    GitHubError,
+    GitHubUnavailable,
+    NotFound,
+    RateLimited,
+    SecondaryRateLimit,
+    WaitInterrupted,
+    error_for,
+    reset_in,
+)
 from contribbot.github.parse import RateLimit, parse_links, parse_rate_limit
 
 log = logging.getLogger("contribbot.github")
 
-RETRY_STATUSES = [429, 500, 502, 503, 504]
-SECONDARY_WAIT_S = 60.0
-
-
-class GitHubUnavailable(ContribError):
-    """GitHub kept failing (5xx or dropped connections) after every retry."""
-
-
-class NotFound(ContribError):
-    """GitHub answered 404: the object does not exist or the token cannot see it."""
+SECONDARY_WAIT_S = 60.0  # GitHub: "wait at least one minute", then back off exponentially
+SECONDARY_WAIT_MAX_S = 15 * 60.0
+CONNECT_TIMEOUT_S = 3.0
+NO_NETWORK_BUDGET_S = 6.0  # before any answer, stop retrying connection errors after this
+PRIMARY_WAITS = 3  # resets in a row that still answer "spent": give up
 
 
 @dataclass(frozen=True)
@@ -85,30 +98,33 @@ class GitHubClient:
         sleep: Callable[[float], object] = time.sleep,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        retry = GithubRetry(
-            total=max_retries,
-            backoff_factor=backoff_factor,
-            status_forcelist=RETRY_STATUSES,
-            secondary_rate_wait=SECONDARY_WAIT_S,
-            raise_on_status=False,
-        )
         self._github = Github(
             base_url=api_url,
             auth=Auth.Token(token) if token else None,
             per_page=per_page,
-            retry=retry,
+            retry=None,  # no GithubRetry, no urllib3 retries: this class retries and waits
             timeout=int(timeout),
             seconds_between_requests=min_interval or None,
             seconds_between_writes=None,
         )
         self._requester = self._github.requester
+        # A short connect timeout, so "no network" shows within seconds: PyGithub only takes
+        # an int but hands its timeout to requests as is, which accepts (connect, read).
+        mangled = "_Requester__timeout"
+        if hasattr(self._requester, mangled):
+            setattr(self._requester, mangled, (min(CONNECT_TIMEOUT_S, timeout), timeout))
         self.api_url = api_url.rstrip("/")
         self.per_page = per_page
         self.reserve = reserve
+        self.max_retries = max_retries
+        self.backoff_factor = backoff_factor
+        self.anonymous = not token
         self.identity = hashlib.sha256(f"{api_url}\n{token}".encode()).hexdigest()[:16]
         self.usage = Usage()
         self._sleep = sleep
         self._clock = clock
+        self._answered = False  # GitHub has answered at least once in this run
+        self._first_sent: float | None = None
 
     def close(self) -> None:
         """Release the connection pool."""
@@ -126,51 +142,122 @@ class GitHubClient:
         return hashlib.sha256(f"{self.identity}\n{url}".encode()).hexdigest()
 
     def get(self, url: str, *, etag: str | None = None, resource: str = "core") -> Response:
-        """GET an absolute URL (from `full_url` or a Link header), conditional when `etag`."""
-        self._wait_if_low(resource)
+        """GET an absolute URL (from `full_url` or a Link header), conditional when `etag`.
+
+        Waits out rate limits and retries failures itself; raises a GitHubError subclass."""
+        tries = _Tries()
+        while True:
+            self._wait_if_low(resource)
+            try:
+                status, headers, body = self._send(url, etag)
+            except requests.exceptions.RequestException as exc:
+                self._after_connection_error(exc, tries)
+                continue
+            data = json.loads(body) if body and status != 304 else None
+            if status < 400:
+                return self._response(status, headers, data, url)
+            error = error_for(status, headers, data, url.removeprefix(self.api_url))
+            self._after_error(error, tries)
+
+    def _send(self, url: str, etag: str | None) -> tuple[int, dict[str, Any], str]:
+        started = time.monotonic()
+        if self._first_sent is None:
+            self._first_sent = started
         headers = {"If-None-Match": etag} if etag else {}
-        try:
-            status, resp_headers, body = self._requester.requestJson("GET", url, headers=headers)
-        except requests.exceptions.RequestException as exc:
-            raise GitHubUnavailable(f"GitHub is unreachable ({type(exc).__name__})") from None
+        status, resp_headers, body = self._requester.requestJson("GET", url, headers=headers)
+        self._answered = True
         self.usage.sent += 1
         rate = parse_rate_limit(resp_headers)
         if rate is not None:
             self.usage.rates[rate.resource] = rate
-        if status == 304:
+        if status == 304 and not self.anonymous:
             self.usage.not_modified += 1
         else:
-            self.usage.spent += 1
-        data = json.loads(body) if body and status != 304 else None
-        if status >= 400:
-            self._raise(status, resp_headers, data, url)
-        lower = {k.lower(): v for k, v in resp_headers.items()}
+            self.usage.spent += 1  # without a token, even a 304 counts
+        return status, resp_headers, body
+
+    def _response(self, status: int, headers: dict[str, Any], data: Any, url: str) -> Response:
+        lower = {k.lower(): v for k, v in headers.items()}
         return Response(
             status=status,
             data=data,
             etag=lower.get("etag"),
             url=url,
             links=parse_links(lower.get("link")),
-            rate=rate,
+            rate=parse_rate_limit(headers),
             date=_http_date(lower.get("date")),
         )
 
-    def _raise(self, status: int, headers: dict[str, Any], data: Any, url: str) -> None:
-        exc = self._requester.createException(
-            status, headers, data if isinstance(data, dict) else {}
+    # retries and waits ---------------------------------------------------------------
+
+    def _after_connection_error(self, exc: Exception, tries: _Tries) -> None:
+        tries.failures += 1
+        kind = type(exc).__name__
+        wait = self._backoff(tries.failures)
+        if not self._answered:
+            elapsed = time.monotonic() - (self._first_sent or time.monotonic())
+            if elapsed + wait >= NO_NETWORK_BUDGET_S or tries.failures > self.max_retries:
+                host = urlsplit(self.api_url).netloc
+                raise GitHubUnavailable(
+                    f"cannot reach GitHub at {host} ({kind}): is the network down?"
+                ) from None
+        elif tries.failures > self.max_retries:
+            raise GitHubUnavailable(f"GitHub is unreachable ({kind})") from None
+        self._pause(wait, f"connection failed ({kind}); retrying")
+
+    def _after_error(self, error: GitHubError, tries: _Tries) -> None:
+        if isinstance(error, SecondaryRateLimit):
+            tries.secondary += 1
+            if tries.secondary > self.max_retries:
+                raise error
+            wait = self._secondary_wait(error, tries.secondary)
+            self._pause(wait, f"{error.reason}; waiting {wait:.0f}s", said=True)
+        elif isinstance(error, RateLimited):
+            tries.primary += 1
+            if tries.primary > PRIMARY_WAITS:
+                raise error
+            self._wait_for_reset(error)
+        elif isinstance(error, GitHubUnavailable):
+            tries.failures += 1
+            if tries.failures > self.max_retries:
+                raise error
+            self._pause(self._backoff(tries.failures), f"{error.status} from GitHub; retrying")
+        else:
+            raise error
+
+    def _secondary_wait(self, error: GitHubError, attempt: int) -> float:
+        if error.retry_after is not None:
+            return max(float(error.retry_after), 1.0)
+        return float(min(SECONDARY_WAIT_S * 2.0 ** (attempt - 1), SECONDARY_WAIT_MAX_S))
+
+    def _wait_for_reset(self, error: GitHubError) -> None:
+        rate = error.rate
+        left = reset_in(rate, self._clock())
+        wait = SECONDARY_WAIT_S if left is None else max(left + 1, 1.0)
+        at = rate.reset.strftime("%H:%M:%S UTC") if rate else "?"
+        resource = rate.resource if rate else "core"
+        self._pause(
+            wait,
+            f"rate limit: GitHub answered {error.status}: no {resource} requests left; "
+            f"waiting {wait:.0f}s for the reset at {at}",
+            said=True,
         )
-        path = url.removeprefix(self.api_url)
-        if isinstance(exc, BadCredentialsException) or status == 401:
-            raise AuthError(
-                "GitHub rejected the token (401 Bad credentials): "
-                "check [github] token, $GITHUB_TOKEN or `gh auth login`"
-            )
-        if status in (404, 410):
-            raise NotFound(f"{path}: not found ({status})")
-        if status >= 500:
-            raise GitHubUnavailable(f"GitHub kept failing with {status} on {path}")
-        message = data.get("message") if isinstance(data, dict) else None
-        raise ContribError(f"GitHub answered {status} on {path}: {message or exc}")
+        self.usage.rates.pop(resource, None)
+
+    def _backoff(self, attempt: int) -> float:
+        return float(self.backoff_factor * 2 ** (attempt - 1))
+
+    def _pause(self, seconds: float, why: str, *, said: bool = False) -> None:
+        """Wait `seconds` (no request meanwhile); a stop request ends it early."""
+        if not said:
+            why = f"{why}; waiting {seconds:.0f}s"
+        # rate-limit waits are always said; a short retry backoff only at info
+        (log.warning if said or seconds >= 5 else log.info)("%s", why)
+        started = time.monotonic()
+        stopped = self._sleep(seconds)
+        self.usage.waited_s += min(time.monotonic() - started, seconds) if stopped else seconds
+        if stopped:
+            raise WaitInterrupted("stopped while waiting for GitHub (nothing was lost)")
 
     def _wait_if_low(self, resource: str) -> None:
         rate = self.usage.rates.get(resource)
@@ -179,22 +266,27 @@ class GitHubClient:
         wait = (rate.reset - self._clock()).total_seconds() + 1
         if wait <= 0:
             return
-        log.warning(
-            "rate limit: %d of %d %s requests left; waiting %.0fs for the reset at %s",
-            rate.remaining,
-            rate.limit,
-            resource,
+        self._pause(
             wait,
-            rate.reset.strftime("%H:%M:%S UTC"),
+            f"rate limit: {rate.remaining} of {rate.limit} {resource} requests left; "
+            f"waiting {wait:.0f}s for the reset at {rate.reset.strftime('%H:%M:%S UTC')}",
+            said=True,
         )
-        self._sleep(wait)
-        self.usage.waited_s += wait
         del self.usage.rates[resource]
 
     def _reserve_for(self, rate: RateLimit) -> int:
         # Keep a reserve of the core limit for other tools sharing the token; the
         # search limit is tiny (30/min), so only stop when it is truly spent.
         return min(self.reserve, rate.limit // 10) if rate.resource == "core" else 0
+
+
+@dataclass
+class _Tries:
+    """How often one request has failed, by kind."""
+
+    failures: int = 0  # 5xx, dropped connections
+    secondary: int = 0
+    primary: int = 0
 
 
 def _http_date(text: str | None) -> datetime | None:
@@ -211,7 +303,6 @@ def _http_date(text: str | None) -> datetime | None:
 __all__ = [
     "GitHubClient",
     "GitHubUnavailable",
-    "GithubException",
     "NotFound",
     "Response",
     "Usage",

@@ -25,8 +25,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from contribbot.config import Config
-from contribbot.errors import AuthError, ContribError
-from contribbot.github.client import GitHubClient, GitHubUnavailable, NotFound
+from contribbot.github.client import GitHubClient
+from contribbot.github.errors import RUN_ENDING, BadRequest, NotFound, WaitInterrupted
 from contribbot.github.parse import (
     parse_event,
     parse_issue,
@@ -137,7 +137,7 @@ class Sync:
                 self._poll_events(synced)
                 for repo in synced:
                     self._guard(repo, self._drain)
-        except StopRequested:
+        except (StopRequested, WaitInterrupted):
             self.result.stopped = True
         finally:
             self._record_rate_limits()
@@ -151,9 +151,9 @@ class Sync:
             step(repo)
         except NotFound:
             outcome.error = f"{repo}: repository not found, or the token cannot see it"
-        except (AuthError, GitHubUnavailable):
+        except RUN_ENDING:
             raise  # nothing else can sync either
-        except ContribError as exc:  # e.g. 403 from an organisation that enforces SAML SSO
+        except BadRequest as exc:  # e.g. 403 from an organisation that enforces SAML SSO
             outcome.error = f"{repo}: {exc}"
         if outcome.error:
             log.error("%s", outcome.error)
@@ -175,9 +175,9 @@ class Sync:
                 backfill(self, repo, user)
                 if self.reconcile:
                     reconcile(self, repo, user)
-            except (AuthError, GitHubUnavailable, NotFound):
+            except RUN_ENDING + (NotFound,):
                 raise
-            except ContribError as exc:  # e.g. 422: GitHub has no such user; others go on
+            except BadRequest as exc:  # e.g. 422: GitHub has no such user; others go on
                 message = f"{repo}: @{user}: {exc}"
                 self._outcome(repo).problems.append(message)
                 log.error("%s", message)
@@ -324,9 +324,9 @@ class Sync:
                 except NotFound:
                     log.warning("@%s: no such GitHub user", user)
                     return
-                except (AuthError, GitHubUnavailable):
+                except RUN_ENDING:
                     raise
-                except ContribError as exc:
+                except BadRequest as exc:
                     log.warning("@%s: public events unavailable: %s", user, exc)
                     return
                 if response.not_modified:

@@ -1,0 +1,233 @@
+"""The GitHub client against the stand-in: its own waits (429, secondary limits, resets),
+stop requests that end a wait, no network, typed errors."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
+import pytest
+
+from contribbot.fakehub import FakeHub
+from contribbot.fakehub.realism import Realism
+from contribbot.github.client import GitHubClient
+from contribbot.github.errors import (
+    BadCredentials,
+    GitHubUnavailable,
+    NotFound,
+    SecondaryRateLimit,
+    ValidationFailed,
+    WaitInterrupted,
+)
+
+REPO = "/repos/pytorch/pytorch"
+
+
+class Sleeps:
+    """A sleep hook that records what it was asked to wait and returns at once."""
+
+    def __init__(self, then: object = None) -> None:
+        self.asked: list[float] = []
+        self.then = then
+
+    def __call__(self, seconds: float) -> object:
+        self.asked.append(seconds)
+        return self.then() if callable(self.then) else self.then
+
+
+@pytest.fixture
+def hub() -> Iterator[FakeHub]:
+    with FakeHub(tokens={"test-token": "alice"}, realism=Realism(primary_429=True)) as running:
+        yield running
+
+
+def _client(hub: FakeHub, sleep: object, **kwargs: object) -> GitHubClient:
+    return GitHubClient(
+        api_url=hub.base_url,
+        token="test-token",
+        sleep=sleep,  # type: ignore[arg-type]
+        backoff_factor=0.01,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_pygithub_and_urllib3_do_not_retry_or_sleep(hub: FakeHub) -> None:
+    sleeps = Sleeps()
+    client = _client(hub, sleeps)
+    hub.inject(REPO + "$", "500", times=2)
+    assert client.get(client.full_url(REPO)).status == 200
+    # exactly one request per attempt reached the server: nobody else retried
+    assert [r.status for r in hub.requests] == [500, 500, 200]
+    assert sleeps.asked == [0.01, 0.02]
+
+
+def test_a_primary_limit_answered_with_429_waits_for_the_reset(
+    hub: FakeHub, caplog: pytest.LogCaptureFixture
+) -> None:
+    hub.set_rate_limit(2, window_s=3600)
+    # the "reset" comes while we wait: restart the stand-in's windows
+    sleeps = Sleeps(then=lambda: hub.set_rate_limit(2, window_s=3600))
+    client = _client(hub, sleeps, reserve=0)
+    client.usage.rates.clear()
+    url = client.full_url(REPO)
+    with caplog.at_level(logging.INFO, logger="contribbot.github"):
+        for _ in range(3):
+            client.usage.rates.clear()  # no early wait: let the wall be hit
+            assert client.get(url).status == 200
+    assert [r.status for r in hub.requests] == [200, 200, 429, 200]
+    assert len(sleeps.asked) == 1 and 3000 < sleeps.asked[0] <= 3602
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 1
+    assert "GitHub answered 429" in lines[0] and "for the reset at" in lines[0]
+
+
+def test_a_secondary_limit_without_retry_after_waits_a_minute_then_longer(hub: FakeHub) -> None:
+    sleeps = Sleeps()
+    client = _client(hub, sleeps)
+    hub.inject(REPO + "$", "secondary", times=3, retry_after=None)
+    assert client.get(client.full_url(REPO)).status == 200
+    assert sleeps.asked == [60.0, 120.0, 240.0]
+    assert [r.status for r in hub.requests] == [403, 403, 403, 200]  # nothing sent meanwhile
+    assert client.usage.waited_s == 420.0
+
+
+def test_retry_after_is_obeyed(hub: FakeHub) -> None:
+    sleeps = Sleeps()
+    client = _client(hub, sleeps)
+    hub.inject(REPO + "$", "429", times=1, retry_after=7)
+    assert client.get(client.full_url(REPO)).status == 200
+    assert sleeps.asked == [7.0]
+
+
+def test_a_secondary_limit_that_never_lifts_is_a_typed_error(hub: FakeHub) -> None:
+    client = _client(hub, Sleeps(), max_retries=2)
+    hub.inject(REPO + "$", "secondary", times=10, retry_after=None)
+    with pytest.raises(SecondaryRateLimit) as caught:
+        client.get(client.full_url(REPO))
+    assert caught.value.status == 403
+    assert caught.value.rate is None or caught.value.rate.remaining > 0
+    assert len(hub.requests) == 3
+
+
+def test_a_stop_request_ends_a_secondary_wait_within_a_second(hub: FakeHub) -> None:
+    stopping = threading.Event()
+
+    signalled: list[float] = []
+
+    def sigterm() -> None:
+        signalled.append(time.monotonic())
+        stopping.set()
+
+    def wait(seconds: float) -> bool:
+        threading.Timer(0.2, sigterm).start()  # SIGTERM arrives during the wait
+        return stopping.wait(seconds)
+
+    client = _client(hub, wait)
+    hub.inject(REPO + "$", "secondary", times=1, retry_after=None)
+    with pytest.raises(WaitInterrupted):
+        client.get(client.full_url(REPO))
+    ended = time.monotonic() - signalled[0]
+    assert ended < 1.0, ended  # the contract: a 60 s wait ends within a second of SIGTERM
+    assert len(hub.requests) == 1  # nothing was sent after the stop
+
+
+def test_typed_errors_carry_status_and_rate_headers(hub: FakeHub) -> None:
+    client = _client(hub, Sleeps())
+    with pytest.raises(NotFound) as missing:
+        client.get(client.full_url("/repos/pytorch/nope"))
+    assert missing.value.status == 404
+    assert missing.value.rate is not None and missing.value.rate.limit == 5000
+    with pytest.raises(ValidationFailed) as invalid:
+        client.get(client.full_url("/search/issues", {"q": "author:nobody-at-all"}))
+    assert invalid.value.status == 422
+    hub.revoke("test-token")
+    with pytest.raises(BadCredentials) as revoked:
+        client.get(client.full_url(REPO))
+    assert revoked.value.status == 401 and revoked.value.exit_code == 2
+
+
+def _closed_port() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@contextmanager
+def _blackhole() -> Iterator[str]:
+    """A port whose connects hang like an unroutable address's (the sandbox answers for
+    real unroutable ones): a listener with a full backlog drops further SYNs."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    fillers = []
+    for _ in range(3):
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(("127.0.0.1", port))
+        fillers.append(filler)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        for sock in (*fillers, server):
+            sock.close()
+
+
+@pytest.mark.parametrize("where", ["closed-port", "unroutable"])
+def test_no_network_is_one_line_within_ten_seconds(
+    where: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with ExitStack() as stack:
+        api_url = _closed_port() if where == "closed-port" else stack.enter_context(_blackhole())
+        client = GitHubClient(api_url=api_url, token="t")  # real sleeps, real timeouts
+        started = time.monotonic()
+        with caplog.at_level(logging.DEBUG), pytest.raises(GitHubUnavailable) as caught:
+            client.get(client.full_url(REPO))
+        took = time.monotonic() - started
+    # the contract in issue 8: a run without network says so within 10 s
+    assert took < 10.0, took
+    assert "cannot reach GitHub" in str(caught.value) and "\n" not in str(caught.value)
+    assert caught.value.status == 0
+    # urllib3 never retried (it would log "Retrying (Retry(...))" warnings)
+    assert not [r for r in caplog.records if r.name.startswith("urllib3") and r.levelno >= 30]
+    assert not [r for r in caplog.records if "Retrying" in r.getMessage()]
+
+
+def test_a_sync_waiting_on_a_secondary_limit_stops_on_sigterm(tmp_path, hub: FakeHub) -> None:
+    """What the daemon does on SIGTERM: its stop event ends the client's wait, and the
+    sync reports that it stopped early (exit 0 in the daemon), with no request after."""
+    from conftest import load, write_config
+
+    from contribbot.store.db import open_database
+    from contribbot.sync import Sync
+
+    config = load(write_config(tmp_path, hub.base_url, users=["bob"]))
+    stopping = threading.Event()
+
+    signalled: list[float] = []
+
+    def sigterm() -> None:
+        signalled.append(time.monotonic())
+        stopping.set()
+
+    def wait(seconds: float) -> bool:
+        threading.Timer(0.3, sigterm).start()  # SIGTERM arrives during the wait
+        return stopping.wait(seconds)
+
+    client = _client(hub, wait)
+    hub.inject("/search/issues", "secondary", times=1, retry_after=None)
+    sync = Sync(
+        engine=open_database(config.database_url()),
+        client=client,
+        config=config,
+        clock=hub.now,
+        should_stop=stopping.is_set,
+    )
+    result = sync.run()
+    assert time.monotonic() - signalled[0] < 1.0  # a 60 s wait, cut short
+    assert result.stopped
+    assert hub.requests[-1].status == 403  # nothing was sent after the stop

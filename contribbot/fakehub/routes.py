@@ -372,7 +372,7 @@ def search(call: Call) -> Reply:
     call.search_attempts[key] += 1
     if incomplete:  # the query timed out: what it found so far, on a full or short page
         found = drop_some(found, call.realism, query, [i.id for i in found])
-    reply = paginate(call, found, lambda i: {**call.render.issue(i), "score": 1.0}, cap=SEARCH_CAP)
+    reply = paginate(call, found, lambda i: _search_item(call, i), cap=SEARCH_CAP)
     reply.body = {
         "total_count": len(found),
         "incomplete_results": incomplete,
@@ -380,6 +380,13 @@ def search(call: Call) -> Reply:
         "items": reply.body,
     }
     return reply
+
+
+def _search_item(call: Call, issue: Issue) -> JSON:
+    """An issue as search lists it: with a `score`, without `closed_by`."""
+    item = {**call.render.issue(issue), "score": 1.0}
+    item.pop("closed_by", None)
+    return item
 
 
 REPO = r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)"

@@ -356,7 +356,9 @@ class FakeHub(Mutations):
                 self._search_attempts,
             )
             reply = routes.dispatch(call)
-        outcome = self._json(reply.status, reply.body, reply.headers, headers)
+        outcome = self._json(
+            reply.status, reply.body, reply.headers, headers, cacheable=resource != "search"
+        )
         counted = not (outcome.status == 304 and login is not None)
         if counted:
             quota = self._limiter.spend(login, resource)
@@ -373,10 +375,20 @@ class FakeHub(Mutations):
         }
 
     def _json(
-        self, status: int, body: Any, extra: dict[str, str], request: Mapping[str, str]
+        self,
+        status: int,
+        body: Any,
+        extra: dict[str, str],
+        request: Mapping[str, str],
+        *,
+        cacheable: bool = True,
     ) -> Outcome:
-        """Serialise body; a GET whose ETag the client already has becomes a 304."""
+        """Serialise body; a GET whose ETag the client already has becomes a 304.
+
+        Search answers carry no ETag and `no-cache`, as GitHub's do."""
         payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        if status == 200 and not cacheable:
+            return self._outcome(status, {**extra, "Cache-Control": "no-cache"}, payload)
         if status != 200:
             return self._outcome(status, extra, payload)
         etag = f'W/"{hashlib.sha1(payload).hexdigest()}"'

@@ -230,7 +230,7 @@ def test_one_user_with_hundreds_of_prs_splits_sections_between_whole_lines() -> 
     for payload in payloads:
         _assert_within_limits(payload)
         for block in payload["blocks"]:
-            if block["type"] == "section" and "*Merged PRs*" in block["text"]["text"]:
+            if block["type"] == "section" and "*Merged this week*" in block["text"]["text"]:
                 lines.extend(block["text"]["text"].split("\n")[1:])
     assert len(lines) == 300
     pattern = re.compile(

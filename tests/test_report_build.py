@@ -130,7 +130,7 @@ def busiest_week(ds: Dataset) -> str:
 
 
 def terminal_text(report: WeeklyReport) -> str:
-    console = Console(width=100, record=True, color_system=None, force_terminal=False)
+    console = Console(width=80, record=True, color_system=None, force_terminal=False)
     print_terminal(report, console)
     return console.export_text()
 

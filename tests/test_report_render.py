@@ -35,7 +35,7 @@ from contribbot.report.charts import history_svg, short_week, sparkline
 from contribbot.report.model import WeeklyReport
 from contribbot.report.render_html import render_html
 from contribbot.report.render_markdown import escape_markdown, render_markdown
-from contribbot.report.render_terminal import print_terminal
+from contribbot.report.render_terminal import print_terminal, render_terminal_text
 
 GOLDEN_DIR = Path(__file__).parent / "golden" / "report"
 UPDATE_GOLDEN = os.environ.get("CONTRIBBOT_UPDATE_GOLDEN") == "1"
@@ -43,7 +43,7 @@ FOURTH_CANDIDATE = "A fourth candidate never shown"
 
 
 def terminal_text(report: WeeklyReport) -> str:
-    console = Console(width=100, record=True, color_system=None, force_terminal=False)
+    console = Console(width=80, record=True, color_system=None, force_terminal=False)
     print_terminal(report, console)
     return console.export_text()
 
@@ -386,12 +386,6 @@ def test_history_svg_escapes_and_draws_every_week():
 
 
 def test_terminal_drops_escape_sequences_from_github_text() -> None:
-    from dataclasses import replace
-
-    from rich.console import Console
-
-    from contribbot.report.render_terminal import render_terminal
-
     report = cohort_report()
     user = report.users[0]
     evil = "Fix \x1b[2J\x1b]8;;http://evil\x07bug\u202e in nn"
@@ -399,7 +393,54 @@ def test_terminal_drops_escape_sequences_from_github_text() -> None:
         report, users=(replace(user, merged_prs=(replace(user.merged_prs[0], title=evil),)),)
     )
     buffer = io.StringIO()
-    Console(file=buffer, width=200, force_terminal=True).print(render_terminal(report))
+    print_terminal(report, Console(file=buffer, width=200, force_terminal=True))
     out = buffer.getvalue()  # what a real terminal would receive, colour codes and all
     assert "\x1b[2J" not in out and "\x1b]8;;http://evil" not in out and "\u202e" not in out
     assert "Fix [2J ]8;;http://evil bug in nn" in out  # ESC and BEL became spaces
+
+
+def test_terminal_colours_and_links_only_on_a_colour_terminal() -> None:
+    buffer = io.StringIO()
+    print_terminal(cohort_report(), Console(file=buffer, width=80, force_terminal=True))
+    out = buffer.getvalue()
+    assert "\x1b]8;" in out and "https://github.com/pytorch/pytorch/pull/167001" in out
+    assert BAD_URL not in out  # a javascript: URL is not a link, and not shown
+    assert "\x1b[32m" in out or "\x1b[1;32m" in out  # green: up, met, new
+    plain = terminal_text(cohort_report())
+    assert "\x1b" not in plain
+
+
+@pytest.mark.parametrize("build", [cohort_report, single_report, empty_week_report])
+@pytest.mark.parametrize("width", [80, 60])
+def test_terminal_fits_the_width(build, width: int) -> None:
+    from rich.cells import cell_len
+
+    console = Console(width=width, record=True, color_system=None, force_terminal=False)
+    print_terminal(build(), console)
+    lines = console.export_text().splitlines()
+    assert max(cell_len(line) for line in lines) <= width
+    if build is cohort_report and width == 80:
+        headers = next(line for line in lines if line.startswith("User "))
+        assert headers.split() == [
+            "User",
+            "opened",
+            "merged",
+            "closed",
+            "opened",
+            "closed",
+            "given",
+            "Comments",
+            "(change)",
+            "Streak",
+        ]
+        assert "…" not in "\n".join(lines)
+
+
+def test_terminal_summary_stacks_when_a_table_would_not_fit() -> None:
+    report = cohort_report()
+    long_login = "a-rather-long-github-login-name"
+    report = replace(report, users=(replace(report.users[0], login=long_login), report.users[1]))
+    out = render_terminal_text(report, 80)
+    summary = out.split("Summary\n", 1)[1].split("\n\n", 1)[0]
+    assert summary.startswith(f"{long_login} PRs opened 3 · PRs merged 2")
+    assert max(len(line) for line in summary.splitlines()) <= 80

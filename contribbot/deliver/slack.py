@@ -10,11 +10,22 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 from contribbot.deliver.escape import clean, slack_link, slack_text
 from contribbot.report import text as t
-from contribbot.report.model import CandidateRef, Goal, ItemRef, OpenPR, UserReport, WeeklyReport
+from contribbot.report.model import CandidateRef, Goal, OpenPR, UserReport, WeeklyReport
+from contribbot.report.outline import (
+    CandidateList,
+    Entry,
+    GoalList,
+    ItemList,
+    Note,
+    OpenPRList,
+    Overview,
+    Section,
+    user_outline,
+)
 
 Block = dict[str, Any]
 Payload = dict[str, Any]
@@ -176,21 +187,40 @@ def _skeleton_chars(title: str, footer: Block | None, fallback: str | None) -> i
 
 
 def _user_blocks(report: WeeklyReport, user: UserReport) -> list[Block]:
-    blocks: list[Block] = [{"type": "divider"}, _totals_section(user)]
-    if not t.has_week_items(user):
-        blocks.append(section(f"_{t.EMPTY_WEEK}_"))
-    for heading, lines in _areas(report, user):
-        if lines:
-            blocks.extend(text_sections(f"*{heading}* ({len(lines)})", lines))
+    blocks: list[Block] = [{"type": "divider"}]
+    for part in user_outline(report, user):
+        blocks.extend(_section_blocks(part))
     return blocks
 
 
-def _totals_section(user: UserReport) -> Block:
+def _section_blocks(part: Section) -> list[Block]:
+    """How each kind of section of the outline looks in Slack."""
+    match part:
+        case Overview(user=user, facts=facts):
+            return [_totals_section(user, facts)]
+        case Note(text=text):
+            return [section(f"_{slack_text(text)}_")]
+        case ItemList(title=title, entries=entries):
+            return _listed(title, [_entry_line(e) for e in entries])
+        case OpenPRList(title=title, prs=prs, empty=empty):
+            return _listed(title, [_open_line(pr) for pr in prs]) if prs else [section(empty)]
+        case GoalList(title=title, goals=goals):
+            return _listed(title, [_goal_line(goal) for goal in goals])
+        case CandidateList(title=title, candidates=candidates):
+            return _listed(title, [_candidate_line(c) for c in candidates])
+    assert_never(part)
+
+
+def _listed(title: str, lines: Sequence[str]) -> list[Block]:
+    return text_sections(f"*{title}* ({len(lines)})", lines)
+
+
+def _totals_section(user: UserReport, facts: Sequence[tuple[str, str]]) -> Block:
     total, before = user.totals.total(), user.previous_totals.total()
     lines = [
         f"*{slack_text(user.login, 100)}* · {total} contributions "
         f"({t.delta(total, before)} vs last week)",
-        *(f"*{label}:* {slack_text(phrase, 400)}" for label, phrase in t.user_facts(user)),
+        *(f"*{label}:* {slack_text(phrase, 400)}" for label, phrase in facts),
     ]
     block = section("\n".join(lines))
     block["fields"] = [
@@ -200,29 +230,13 @@ def _totals_section(user: UserReport) -> Block:
     return block
 
 
-def _areas(report: WeeklyReport, user: UserReport) -> list[tuple[str, list[str]]]:
-    def listed(items: tuple[ItemRef, ...]) -> list[str]:
-        return [_item_line(item, t.item_notes(report, item)) for item in items]
-
-    candidates = user.candidates[: t.MAX_CANDIDATES]
-    return [
-        ("Merged PRs", listed(user.merged_prs)),
-        ("Opened PRs", listed(user.opened_prs)),
-        ("Open PRs", [_open_line(pr) for pr in user.open_prs]),
-        ("Reviews given", listed(user.reviews)),
-        ("Issues", listed(user.issues)),
-        ("Goals", [_goal_line(goal) for goal in user.goals]),
-        ("Good first issues for next week", [_candidate_line(c) for c in candidates]),
-    ]
-
-
 def _line(url: str, ref: str, title: str, note: str, *, badge: str = "") -> str:
     tail = f" — {slack_text(note, 400)}" if note else ""
     return f"• {badge}{slack_link(url, ref)} {slack_text(title)}{tail}"
 
 
-def _item_line(item: ItemRef, note: str) -> str:
-    return _line(item.url, f"{item.repo}#{item.number}", item.title, note)
+def _entry_line(entry: Entry) -> str:
+    return _line(entry.url, entry.ref, entry.title, entry.note)
 
 
 def _open_line(pr: OpenPR) -> str:

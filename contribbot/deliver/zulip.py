@@ -9,10 +9,22 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import assert_never
 
 from contribbot.deliver.escape import clean, zulip_link, zulip_text
 from contribbot.report import text as t
-from contribbot.report.model import CandidateRef, Goal, ItemRef, OpenPR, UserReport, WeeklyReport
+from contribbot.report.model import CandidateRef, Goal, OpenPR, UserReport, WeeklyReport
+from contribbot.report.outline import (
+    CandidateList,
+    Entry,
+    GoalList,
+    ItemList,
+    Note,
+    OpenPRList,
+    Overview,
+    Section,
+    user_outline,
+)
 
 MAX_CONTENT_BYTES = 10_000
 MAX_TOPIC_CHARS = 60
@@ -115,16 +127,34 @@ def _pack(blocks: Sequence[MarkdownBlock], budget: int) -> list[list[str]]:
 def _user_blocks(report: WeeklyReport, user: UserReport, title: str) -> list[MarkdownBlock]:
     total, before = user.totals.total(), user.previous_totals.total()
     headline = f"{title} · {total} contributions ({t.delta(total, before)} vs last week)"
-    facts = tuple(
-        f"- **{label}:** {zulip_text(phrase, 400)}" for label, phrase in t.user_facts(user)
-    )
-    blocks = [MarkdownBlock((headline,)), _totals_table(user), MarkdownBlock(facts)]
-    if not t.has_week_items(user):
-        blocks.append(MarkdownBlock((f"*{t.EMPTY_WEEK}*",)))
-    blocks.extend(_areas(report, user))
+    blocks = [MarkdownBlock((headline,))]
+    for part in user_outline(report, user):
+        blocks.extend(_section_blocks(part))
     freshness = f"{t.freshness_text(report)} ({report.timezone})"
     blocks.append(MarkdownBlock((f"*{clean(freshness, 500)}*",)))  # our own words
     return blocks
+
+
+def _section_blocks(part: Section) -> list[MarkdownBlock]:
+    """How each kind of section of the outline looks in Zulip."""
+    match part:
+        case Overview(user=user, facts=facts):
+            lines = tuple(f"- **{label}:** {zulip_text(phrase, 400)}" for label, phrase in facts)
+            return [_totals_table(user), MarkdownBlock(lines)]
+        case Note(text=text):
+            return [MarkdownBlock((f"*{zulip_text(text)}*",))]
+        case ItemList(title=title, entries=entries):
+            return [_list(title, [_entry_line(e) for e in entries])]
+        case OpenPRList(title=title, prs=prs, empty=empty):
+            if not prs:
+                return [MarkdownBlock((f"**{title}**", "", empty))]
+            head = (f"**{title} ({len(prs)})**", "", "| PR | Title | Whose move |", "|:--|:--|:--|")
+            return [MarkdownBlock(tuple(_open_row(pr) for pr in prs), head)]
+        case GoalList(title=title, goals=goals):
+            return [_list(title, [_goal_line(goal) for goal in goals])]
+        case CandidateList(title=title, candidates=candidates):
+            return [_list(title, [_candidate_line(c) for c in candidates])]
+    assert_never(part)
 
 
 def _totals_table(user: UserReport) -> MarkdownBlock:
@@ -139,33 +169,9 @@ def _list(heading: str, lines: Sequence[str]) -> MarkdownBlock:
     return MarkdownBlock(tuple(lines), (f"**{heading} ({len(lines)})**", ""))
 
 
-def _areas(report: WeeklyReport, user: UserReport) -> list[MarkdownBlock]:
-    def listed(items: tuple[ItemRef, ...]) -> list[str]:
-        return [_item_line(item, t.item_notes(report, item)) for item in items]
-
-    open_rows = tuple(_open_row(pr) for pr in user.open_prs)
-    open_head = (
-        f"**Open PRs ({len(open_rows)})**",
-        "",
-        "| PR | Title | Whose move |",
-        "|:--|:--|:--|",
-    )
-    candidates = user.candidates[: t.MAX_CANDIDATES]
-    return [
-        _list("Merged PRs", listed(user.merged_prs)),
-        _list("Opened PRs", listed(user.opened_prs)),
-        MarkdownBlock(open_rows, open_head),
-        _list("Reviews given", listed(user.reviews)),
-        _list("Issues", listed(user.issues)),
-        _list("Goals", [_goal_line(goal) for goal in user.goals]),
-        _list("Good first issues for next week", [_candidate_line(c) for c in candidates]),
-    ]
-
-
-def _item_line(item: ItemRef, note: str) -> str:
-    tail = f" — {zulip_text(note, 400)}" if note else ""
-    ref = zulip_link(item.url, f"{item.repo}#{item.number}")
-    return f"- {ref} {zulip_text(item.title)}{tail}"
+def _entry_line(entry: Entry) -> str:
+    tail = f" — {zulip_text(entry.note, 400)}" if entry.note else ""
+    return f"- {zulip_link(entry.url, entry.ref)} {zulip_text(entry.title)}{tail}"
 
 
 def _open_row(pr: OpenPR) -> str:

@@ -1,167 +1,230 @@
-"""The weekly report for a terminal, as rich renderables.
+"""The weekly report for a terminal: plain lines, wrapped to the width, a few colours.
 
-*Pure*. Text from GitHub only ever enters as `rich.text.Text`, never as a
-markup string, so "[bold]" or ":tada:" in a title stays literal.
+*Pure* up to `print_terminal`. Lines are built as (text, style, link) spans and wrapped
+here, not laid out by rich's tables: a 500-user cohort is 2 MB of text, which rich's
+table layout took over ten seconds to measure. Nothing is wider than the width asked
+for (80 columns by default), and every string from GitHub goes through `one_line`, so
+an escape sequence, a bidi override or "[bold]" in a title stays inert text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import assert_never
 
-from rich import box
-from rich.console import Console, Group, RenderableType
-from rich.rule import Rule
+from rich.cells import cell_len
+from rich.color import ColorSystem
+from rich.console import COLOR_SYSTEMS, Console
 from rich.style import Style
-from rich.table import Table
-from rich.text import Text
 
 from contribbot.report import text as t
 from contribbot.report.charts import sparkline
-from contribbot.report.model import CandidateRef, ItemRef, OpenPR, UserReport, WeeklyReport
-
-SUMMARY_HEADERS = (
-    "PRs\nopened",
-    "PRs\nmerged",
-    "PRs\nclosed",
-    "Issues\nopened",
-    "Issues\nclosed",
-    "Reviews\ngiven",
-    "Comments",
+from contribbot.report.model import CandidateRef, Goal, OpenPR, UserReport, WeeklyReport
+from contribbot.report.outline import (
+    CandidateList,
+    Entry,
+    GoalList,
+    ItemList,
+    Note,
+    OpenPRList,
+    Overview,
+    Section,
+    user_outline,
 )
-UP, DOWN = "green", "red"
+
+WIDTH = 80
+MIN_WIDTH = 40
+BULLET = "\N{BULLET} "
+INDENT = "  "
+RULE = "\N{BOX DRAWINGS LIGHT HORIZONTAL}"
+SUMMARY_COLUMNS = (  # two header lines each; the numbers are right-aligned under them
+    ("PRs", "opened"),
+    ("PRs", "merged"),
+    ("PRs", "closed"),
+    ("Issues", "opened"),
+    ("Issues", "closed"),
+    ("Reviews", "given"),
+    ("", "Comments"),
+    ("Total", "(change)"),
+    ("", "Streak"),
+)
+STYLES = {
+    "bold": Style(bold=True),
+    "dim": Style(dim=True),
+    "italic": Style(italic=True),
+    "up": Style(color="green"),
+    "down": Style(color="red"),
+    "new": Style(bold=True, color="green"),
+    "stale": Style(bold=True, color="red"),
+}
 
 
-def _printable(report: WeeklyReport) -> WeeklyReport:
-    """The report with every string from GitHub made safe for a terminal."""
+@dataclass(frozen=True)
+class Span:
+    """A piece of a line: its text, a style name from STYLES, and a link target."""
 
-    def item(i: ItemRef) -> ItemRef:
-        return replace(i, title=t.one_line(i.title))
-
-    def user(u: UserReport) -> UserReport:
-        return replace(
-            u,
-            login=t.one_line(u.login),
-            open_prs=tuple(replace(p, title=t.one_line(p.title)) for p in u.open_prs),
-            merged_prs=tuple(map(item, u.merged_prs)),
-            opened_prs=tuple(map(item, u.opened_prs)),
-            reviews=tuple(map(item, u.reviews)),
-            issues=tuple(map(item, u.issues)),
-            candidates=tuple(
-                replace(c, title=t.one_line(c.title), reasons=tuple(map(t.one_line, c.reasons)))
-                for c in u.candidates
-            ),
-        )
-
-    return replace(report, users=tuple(map(user, report.users)))
+    text: str
+    style: str | None = None
+    link: str | None = None
 
 
-def render_terminal(report: WeeklyReport) -> Group:
-    """The whole report as one rich renderable."""
-    report = _printable(report)
-    parts: list[RenderableType] = [_header(report)]
+Line = tuple[Span, ...]
+
+
+def terminal_lines(report: WeeklyReport, width: int = WIDTH) -> list[Line]:
+    """The whole report as lines of at most `width` cells."""
+    width = max(width, MIN_WIDTH)
+    lines = [
+        (Span(t.heading(report), "bold"),),
+        *_meta(report, width),
+        (),
+    ]
     if not report.users:
-        parts.append(Text(t.EMPTY_REPORT, style="italic"))
+        lines.append((Span(t.EMPTY_REPORT, "italic"),))
     if len(report.users) > 1:
-        parts.append(_summary(report.users))
+        lines.extend(_summary(report.users, width))
     for user in report.users:
-        parts.extend(_user_section(report, user))
-    return Group(*parts)
+        lines.extend(_user(report, user, width))
+    return lines
 
 
-def render_terminal_text(report: WeeklyReport) -> str:
-    """The report as plain text, 100 columns, no colour (for a file)."""
-    console = Console(width=100, color_system=None, force_terminal=False)
-    with console.capture() as captured:
-        console.print(render_terminal(report))
-    return captured.get()
+def _meta(report: WeeklyReport, width: int) -> list[Line]:
+    """The window and the data's freshness: one line, or one each when that is too wide."""
+    parts = [t.window_text(report), t.freshness_text(report)]
+    joined = " \N{MIDDLE DOT} ".join(parts)
+    if _cells(joined) <= width:
+        return [(Span(joined, "dim"),)]
+    return [line for part in parts for line in _wrap([Span(part, "dim")], width, INDENT)]
+
+
+def render_terminal_text(report: WeeklyReport, width: int = WIDTH) -> str:
+    """The report as plain text (for a file, or a terminal without colour)."""
+    return "".join(_plain(line) + "\n" for line in terminal_lines(report, width))
 
 
 def print_terminal(report: WeeklyReport, console: Console) -> None:
-    """Print the report on a console."""
-    console.print(render_terminal(report))
+    """Print the report on a console, in colour (and with links) when it has them."""
+    lines = terminal_lines(report, console.width)
+    if console.no_color or console.color_system is None:
+        console.out("".join(_plain(line) + "\n" for line in lines), end="", highlight=False)
+        return
+    system = COLOR_SYSTEMS[console.color_system]
+    out: list[str] = []
+    for line in lines:
+        out.extend(_styled(span, system) for span in line)
+        out.append("\n")
+    console.file.write("".join(out))
+    console.file.flush()
 
 
-def _header(report: WeeklyReport) -> Text:
-    return Text.assemble(
-        (t.heading(report), "bold"),
-        "\n",
-        (f"{t.window_text(report)} \N{MIDDLE DOT} {t.freshness_text(report)}", "dim"),
-        "\n",
+def _plain(line: Line) -> str:
+    return "".join(span.text for span in line).rstrip()
+
+
+def _styled(span: Span, system: ColorSystem) -> str:
+    if span.style is None and span.link is None:
+        return span.text
+    style = STYLES.get(span.style or "", Style())
+    if span.link:
+        style += Style(link=span.link)
+    return style.render(span.text, color_system=system)
+
+
+# -- the summary -------------------------------------------------------------------------
+
+
+def _summary(users: Sequence[UserReport], width: int) -> list[Line]:
+    rows = [(one(user.login), _summary_cells(user)) for user in users]
+    name = max(4, *(cell_len(login) for login, _ in rows))
+    cols = [
+        max(len(top), len(bottom), *(len(cells[i]) for _, cells in rows))
+        for i, (top, bottom) in enumerate(SUMMARY_COLUMNS)
+    ]
+    lines: list[Line] = [(Span("Summary", "bold"),)]
+    if name + 1 + sum(c + 1 for c in cols) > width:  # too wide: a stacked paragraph a user
+        for login, values in rows:
+            lines.extend(_wrap([Span(login, "bold"), Span(" " + _stacked(values))], width, INDENT))
+        return [*lines, ()]
+    for header in (0, 1):
+        heads = "".join(f" {SUMMARY_COLUMNS[i][header]:>{c}}" for i, c in enumerate(cols))
+        lines.append((Span(f"{'User' if header else '':<{name}} {heads}", "bold"),))
+    for login, values in rows:
+        cells = "".join(f" {v:>{c}}" for v, c in zip(values, cols, strict=True))
+        lines.append((Span(login, "bold"), Span(" " * (name - cell_len(login) + 1) + cells)))
+    return [*lines, ()]
+
+
+def _summary_cells(user: UserReport) -> list[str]:
+    counts = [str(v) for v in t.totals_values(user.totals)]
+    return [*counts, t.total_with_delta(user), t.weeks_text(user.streak_weeks)]
+
+
+def _stacked(cells: Sequence[str]) -> str:
+    pairs = [f"{top} {bottom}".strip() for top, bottom in SUMMARY_COLUMNS]
+    return " \N{MIDDLE DOT} ".join(
+        f"{label} {value}" for label, value in zip(pairs, cells, strict=True)
     )
 
 
-def _summary(users: Sequence[UserReport]) -> Table:
-    table = Table(title="Summary", title_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column("User")
-    for header in SUMMARY_HEADERS:
-        table.add_column(header, justify="right")
-    table.add_column("Total\n(change)", justify="right")
-    table.add_column("Streak", justify="right")
-    for user in users:
-        table.add_row(
-            Text(user.login, style="bold"),
-            *(Text(str(v)) for v in t.totals_values(user.totals)),
-            Text(t.total_with_delta(user)),
-            Text(t.weeks_text(user.streak_weeks)),
+# -- a user's sections -------------------------------------------------------------------
+
+
+def _user(report: WeeklyReport, user: UserReport, width: int) -> Iterator[Line]:
+    login = f" {one(user.login)} "
+    side = max(2, (width - cell_len(login)) // 2)
+    yield (Span(RULE * side), Span(login, "bold"), Span(RULE * (width - side - cell_len(login))))
+    for section in user_outline(report, user):
+        yield from _section(section, report, width)
+        yield ()
+
+
+def _section(section: Section, report: WeeklyReport, width: int) -> list[Line]:
+    """How each kind of section looks in a terminal."""
+    match section:
+        case Overview(user=user, facts=facts):
+            return _overview(user, facts, width)
+        case Note(text=text):
+            return [(Span(text, "italic"),)]
+        case ItemList(title=title, entries=entries):
+            return _bullets(title, (_entry(e) for e in entries), width)
+        case OpenPRList():
+            return _open_prs(section, width)
+        case GoalList(title=title, goals=goals):
+            return _bullets(title, (_goal(g) for g in goals), width)
+        case CandidateList(title=title, candidates=candidates):
+            return _bullets(title, (_candidate(c) for c in candidates), width)
+    assert_never(section)
+
+
+def _overview(user: UserReport, facts: Sequence[tuple[str, str]], width: int) -> list[Line]:
+    label = max(len(label) for label, *_ in t.totals_rows(user))
+    lines: list[Line] = [
+        (Span(f"{'This week':<{label}}  {'Count':>5}  {'Last week':>9}  {'Change':>6}", "bold"),)
+    ]
+    rows = [(label_, now, before) for label_, now, before, _ in t.totals_rows(user)]
+    rows.append(("Total", user.totals.total(), user.previous_totals.total()))
+    for name, now, before in rows:
+        lines.append(
+            (
+                Span(f"{name:<{label}}", "bold" if name == "Total" else None),
+                Span(f"  {now:>5}  {before:>9}  "),
+                _change(now, before),
+            )
         )
-    return table
+    facts_with_history = [("Last 12 weeks", _history(user)), *facts]
+    for name, phrase in facts_with_history:
+        lines.extend(_wrap([Span(f"{name}: ", "bold"), Span(one(phrase))], width, INDENT))
+    return lines
 
 
-def _user_section(report: WeeklyReport, user: UserReport) -> list[RenderableType]:
-    parts: list[RenderableType] = [Rule(Text(user.login, style="bold")), _totals(user)]
-    parts.extend(_facts(user))
-    if not t.has_week_items(user):
-        parts.append(Text(t.EMPTY_WEEK + "\n", style="italic"))
-    parts.extend(
-        _item_list(title, items, report)
-        for title, items in (
-            ("Merged this week", user.merged_prs),
-            ("Opened this week", user.opened_prs),
-        )
-        if items
-    )
-    parts.append(_open_prs(user.open_prs))
-    if user.goals:
-        parts.append(_goals(user))
-    if user.candidates:
-        parts.append(_candidates(user.candidates[: t.MAX_CANDIDATES]))
-    parts.extend(
-        _item_list(title, items, report)
-        for title, items in (("Reviews given", user.reviews), ("Issues", user.issues))
-        if items
-    )
-    return parts
+def _change(now: int, before: int) -> Span:
+    style = "up" if now > before else "down" if now < before else None
+    return Span(f"{t.delta(now, before):>6}", style)
 
 
-def _totals(user: UserReport) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
-    table.add_column("This week")
-    for header in ("Count", "Last week", "Change"):
-        table.add_column(header, justify="right")
-    for label, now, before, _ in t.totals_rows(user):
-        table.add_row(label, str(now), str(before), _change(now, before))
-    now, before = user.totals.total(), user.previous_totals.total()
-    table.add_row(Text("Total", style="bold"), str(now), str(before), _change(now, before))
-    return table
-
-
-def _change(now: int, before: int) -> Text:
-    return Text(t.delta(now, before), style=UP if now > before else DOWN if now < before else "")
-
-
-def _facts(user: UserReport) -> list[Text]:
-    facts = [_fact("Last 12 weeks", _history_text(user))]
-    facts.extend(_fact(label, phrase) for label, phrase in t.user_facts(user))
-    facts[-1].append("\n")
-    return facts
-
-
-def _fact(label: str, value: str) -> Text:
-    return Text.assemble((f"{label}: ", "bold"), value)
-
-
-def _history_text(user: UserReport) -> str:
+def _history(user: UserReport) -> str:
     if not user.history:
         return t.NO_HISTORY
     summary = f"{sparkline(user.history)}  this week {user.history[-1]}, peak {max(user.history)}"
@@ -169,80 +232,123 @@ def _history_text(user: UserReport) -> str:
     return f"{summary} ({span})" if span else summary
 
 
-def _link(label: str, url: str) -> Text:
-    return Text(label, style=Style(link=url) if t.is_web_url(url) else "")
+def _ref(repo: str, number: int, url: str) -> Span:
+    return Span(f"{one(repo)}#{number}", None, url.strip() if t.is_web_url(url) else None)
 
 
-def _ref(repo: str, number: int, url: str) -> Text:
-    return _link(f"{repo}#{number}", url)
+def _entry(entry: Entry) -> list[Span]:
+    return [
+        _ref(entry.repo, entry.number, entry.url),
+        Span(f" {one(entry.title)}"),
+        Span(f" \N{MIDDLE DOT} {one(entry.note)}", "dim"),
+    ]
 
 
-def _bullets(title: str, lines: Iterable[Text]) -> RenderableType:
-    # a grid keeps wrapped titles indented under their bullet
-    grid = Table.grid(padding=(0, 1))
-    grid.title, grid.title_justify, grid.title_style = title, "left", "bold"
-    grid.add_column(width=1)
-    grid.add_column(ratio=1)
-    for line in lines:
-        grid.add_row("\N{BULLET}", line)
-    return Group(grid, Text())
+def _open_prs(section: OpenPRList, width: int) -> list[Line]:
+    if not section.prs:
+        return [(Span(section.title, "bold"),), (Span(section.empty),)]
+    return _bullets(section.title, (_open_pr(pr) for pr in section.prs), width, moves=section.prs)
 
 
-def _item_list(title: str, items: Sequence[ItemRef], report: WeeklyReport) -> RenderableType:
-    return _bullets(title, (_item_line(item, report) for item in items))
+def _open_pr(pr: OpenPR) -> list[Span]:
+    return [_ref(pr.repo, pr.number, pr.url), Span(f" {one(pr.title)}")]
 
 
-def _item_line(item: ItemRef, report: WeeklyReport) -> Text:
-    notes = t.item_notes(report, item)
-    return Text.assemble(
-        _ref(item.repo, item.number, item.url),
-        " ",
-        Text(item.title),
-        (f" \N{MIDDLE DOT} {notes}", "dim"),
-    )
+def _goal(goal: Goal) -> list[Span]:
+    mark = "\N{CHECK MARK}" if goal.met else "\N{BALLOT X}"
+    return [
+        Span(f"{one(t.goal_label(goal))}: "),
+        Span(f"{mark} {t.goal_outcome(goal)}", "up" if goal.met else "down"),
+        Span(f" \N{MIDDLE DOT} hit {t.hit_rate_text(goal)}", "dim"),
+    ]
 
 
-def _open_prs(prs: Sequence[OpenPR]) -> RenderableType:
-    if not prs:
-        return Group(Text("Open PRs", style="bold"), Text(t.NO_OPEN_PRS), Text())
-    table = Table(
-        title="Open PRs", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, leading=1
-    )
-    table.add_column("PR", ratio=1)
-    table.add_column("Whose move", no_wrap=True)
-    for pr in prs:
-        move = Text(t.ball_text(pr))
-        if pr.stale:
-            move.append(f"\n\N{WARNING SIGN} {t.stale_text(pr)}", style="bold red")
-        ref = _ref(pr.repo, pr.number, pr.url)
-        ref.stylize("dim")
-        table.add_row(Text.assemble(Text(pr.title), "\n", ref), move)
-    return table
+def _candidate(cand: CandidateRef) -> list[Span]:
+    spans = [_ref(cand.repo, cand.number, cand.url), Span(" ")]
+    if cand.new:
+        spans.append(Span("NEW ", "new"))
+    spans.append(Span(one(cand.title)))
+    if cand.reasons:
+        spans.append(Span(f" \N{MIDDLE DOT} {'; '.join(map(one, cand.reasons))}", "dim"))
+    return spans
 
 
-def _goals(user: UserReport) -> Table:
-    table = Table(title="Goals", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD)
-    for header in ("Goal", "This week", "Hit rate"):
-        table.add_column(header)
-    for goal in user.goals:
-        mark = Text(
-            f"\N{CHECK MARK} {t.goal_outcome(goal)}"
-            if goal.met
-            else f"\N{BALLOT X} {t.goal_outcome(goal)}",
-            style=UP if goal.met else DOWN,
-        )
-        table.add_row(Text(t.goal_label(goal)), mark, t.hit_rate_text(goal))
-    return table
+def _bullets(
+    title: str,
+    items: Iterable[list[Span]],
+    width: int,
+    *,
+    moves: Sequence[OpenPR] = (),
+) -> list[Line]:
+    lines: list[Line] = [(Span(title, "bold"),)]
+    for index, spans in enumerate(items):
+        lines.extend(_wrap([Span(BULLET), *spans], width, INDENT))
+        if index < len(moves):  # an open PR: whose move it is, on the lines below
+            pr = moves[index]
+            lines.extend(_wrap([Span(INDENT + t.ball_text(pr))], width, INDENT))
+            if pr.stale:
+                warning = f"{INDENT}\N{WARNING SIGN} {t.stale_text(pr)}"
+                lines.extend(_wrap([Span(warning, "stale")], width, INDENT))
+    return lines
 
 
-def _candidates(candidates: Sequence[CandidateRef]) -> RenderableType:
-    lines = []
-    for cand in candidates:
-        line = Text.assemble(_ref(cand.repo, cand.number, cand.url), " ")
-        if cand.new:
-            line.append("NEW ", style="bold green")
-        line.append(Text(cand.title))
-        if cand.reasons:
-            line.append(Text(f" \N{MIDDLE DOT} {'; '.join(cand.reasons)}", style="dim"))
-        lines.append(line)
-    return _bullets("Good first issues for next week", lines)
+# -- wrapping ----------------------------------------------------------------------------
+
+
+def _wrap(spans: Sequence[Span], width: int, indent: str = "") -> list[Line]:
+    """Spans as lines of at most `width` cells, broken at spaces; later lines indented."""
+    if sum(_cells(span.text) for span in spans) <= width:
+        return [tuple(spans)]
+    lines: list[list[Span]] = [[]]
+    used = 0
+    for span in spans:
+        for word in _words(span.text):
+            size = _cells(word)
+            if used + size > width and used > len(indent) and not word.isspace():
+                lines.append([Span(indent)])
+                used = len(indent)
+                word = word.lstrip(" ")
+                size = _cells(word)
+            while used + size > width:  # a word longer than a line: cut it
+                room = _fit(word, width - used)
+                lines[-1].append(Span(word[:room], span.style, span.link))
+                lines.append([Span(indent)])
+                used, word = len(indent), word[room:]
+                size = _cells(word)
+            if word:
+                lines[-1].append(Span(word, span.style, span.link))
+                used += size
+    return [tuple(line) for line in lines]
+
+
+def _words(text: str) -> Iterator[str]:
+    """The text in pieces that each start with the spaces before a word."""
+    start = 0
+    while start < len(text):
+        end = start
+        while end < len(text) and text[end] == " ":
+            end += 1
+        while end < len(text) and text[end] != " ":
+            end += 1
+        yield text[start:end]
+        start = end
+
+
+def _fit(word: str, room: int) -> int:
+    """How many characters of `word` fit in `room` cells (at least one)."""
+    used = 0
+    for index, char in enumerate(word):
+        used += _cells(char)
+        if used > room:
+            return max(index, 1)
+    return len(word)
+
+
+def _cells(text: str) -> int:
+    return len(text) if text.isascii() else cell_len(text)
+
+
+@lru_cache(maxsize=4096)
+def one(text: str) -> str:
+    """Untrusted text as one printable line (see text.one_line); cached, titles repeat."""
+    return t.one_line(text)

@@ -93,7 +93,7 @@ def test_topic_template_fills_login_and_week_and_stays_within_60_characters() ->
     assert message.topic.startswith("weekly 2026-W47 for aaaa")
     assert len(message.topic) == 60 and message.topic.endswith("…")
     custom = render_zulip(_report(_user(), week=None), topic_template="{week}")
-    assert custom[0].topic == "2026-11-16 – 2026-11-23"
+    assert custom[0].topic == "2026-11-16 – 2026-11-22"  # the end date is inclusive in text
 
 
 def test_topic_is_one_line() -> None:

@@ -13,12 +13,14 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from report_fixtures import (
     BAD_URL,
+    BERLIN,
     DANGEROUS_TITLE,
     PIPE_TITLE,
     QUOTE_URL,
@@ -32,7 +34,7 @@ from rich.console import Console
 
 from contribbot.report import text as t
 from contribbot.report.charts import history_svg, short_week, sparkline
-from contribbot.report.model import WeeklyReport
+from contribbot.report.model import WeeklyReport, report_to_json
 from contribbot.report.render_html import render_html
 from contribbot.report.render_markdown import escape_markdown, render_markdown
 from contribbot.report.render_terminal import print_terminal, render_terminal_text
@@ -350,6 +352,43 @@ def test_streak_text():
 
 def test_window_ends_on_the_last_day_inside_the_week():
     assert t.window_text(cohort_report()).startswith("2026-11-16 – 2026-11-22 ")
+
+
+@pytest.mark.parametrize(
+    ("until", "last"),
+    [
+        (datetime(2026, 11, 15, tzinfo=BERLIN), "2026-11-14"),  # midnight: exclusive
+        (datetime(2026, 11, 15, 9, 30, tzinfo=BERLIN), "2026-11-15"),  # part of the 15th
+        (datetime(2026, 11, 15, 0, 0, tzinfo=UTC), "2026-11-15"),  # 01:00 in Berlin
+    ],
+)
+def test_a_custom_windows_title_and_subtitle_end_on_the_same_day(until, last):
+    report = replace(
+        cohort_report(), week=None, start=datetime(2026, 11, 1, tzinfo=BERLIN), end=until
+    )
+    assert report.title == f"2026-11-01 – {last}"
+    assert t.window_text(report) == f"2026-11-01 – {last} (Europe/Berlin)"
+    for render in (terminal_text, render_markdown, render_html):
+        assert f"2026-11-01 – {last}" in render(report)
+
+
+def test_every_timestamp_in_the_json_is_utc_with_a_z():
+    doc = json.loads(json.dumps(report_to_json(cohort_report())))
+    stamps: list[str] = []
+
+    def walk(value):
+        if isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT.*", value):
+            stamps.append(value)
+
+    walk(doc)
+    assert len(stamps) > 10 and "2026-11-15T23:00:00Z" in stamps  # the Berlin week's start
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", s) for s in stamps), stamps
 
 
 def test_unknown_time_zone_falls_back_to_utc():

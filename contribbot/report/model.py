@@ -8,8 +8,12 @@ module does no I/O.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from contribbot.timeutil import utc_z
 
 Ball = Literal["awaiting_review", "changes_requested", "approved", "draft", "author_replied"]
 BALLS: tuple[Ball, ...] = (
@@ -143,16 +147,38 @@ class WeeklyReport:
     users: tuple[UserReport, ...] = field(default_factory=tuple)
 
     @property
+    def zone(self) -> tzinfo:
+        """The report's time zone, UTC when its name is unknown here."""
+        return _zone(self.timezone)
+
+    @property
+    def last_day(self) -> date:
+        """The last day the window covers, in its time zone: the end is exclusive, so a
+        window ending at midnight ends on the day before."""
+        end = self.end.astimezone(self.zone)
+        if end.time() == time(0) and end > self.start:
+            return end.date() - timedelta(days=1)
+        return end.date()
+
+    @property
     def title(self) -> str:
-        """A short human title, e.g. "Week 2026-W47" or "2026-11-01 – 2026-11-09"."""
+        """A short human title, e.g. "Week 2026-W47" or "2026-11-01 – 2026-11-14" (inclusive)."""
         if self.week:
             return f"Week {self.week}"
-        return f"{self.start:%Y-%m-%d} – {self.end:%Y-%m-%d}"
+        return f"{self.start.astimezone(self.zone):%Y-%m-%d} \N{EN DASH} {self.last_day:%Y-%m-%d}"
+
+
+@lru_cache(maxsize=32)
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.isoformat()
+        return utc_z(value)
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -166,7 +192,7 @@ def _item_json(item: ItemRef) -> dict[str, Any]:
         "number": item.number,
         "title": item.title,
         "url": item.url,
-        "at": _utc_z(item.at),
+        "at": utc_z(item.at),
         "kind": item.kind,
     }
     if item.state is not None:
@@ -174,10 +200,6 @@ def _item_json(item: ItemRef) -> dict[str, Any]:
     if item.merged_by_label:
         out["merged_by_label"] = True
     return out
-
-
-def _utc_z(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _user_json(user: UserReport) -> dict[str, Any]:
@@ -195,7 +217,7 @@ def _user_json(user: UserReport) -> dict[str, Any]:
                 "days": p.days,
                 "idle_days": p.idle_days,
                 "stale": p.stale,
-                "opened_at": _utc_z(p.opened_at),
+                "opened_at": utc_z(p.opened_at),
             }
             for p in user.open_prs
         ],
@@ -220,10 +242,10 @@ def report_to_json(report: WeeklyReport) -> dict[str, Any]:
     """The JSON contract of `contrib report --format json`."""
     return {
         "week": report.week,
-        "start": report.start.isoformat(),
-        "end": report.end.isoformat(),
+        "start": utc_z(report.start),  # every timestamp is UTC with a Z; "timezone" says
+        "end": utc_z(report.end),  # where the week's days are
         "timezone": report.timezone,
-        "generated_at": _utc_z(report.generated_at),
-        "data_as_of": _utc_z(report.data_as_of) if report.data_as_of else None,
+        "generated_at": utc_z(report.generated_at),
+        "data_as_of": utc_z(report.data_as_of) if report.data_as_of else None,
         "users": [_user_json(u) for u in report.users],
     }

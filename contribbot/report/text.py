@@ -7,9 +7,7 @@ GitHub (titles, goal metrics), so each renderer escapes what it gets back.
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC, datetime, timedelta, tzinfo
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, tzinfo
 
 from contribbot.report.model import Goal, ItemRef, OpenPR, Totals, UserReport, WeeklyReport
 
@@ -204,15 +202,7 @@ def has_week_items(user: UserReport) -> bool:
 
 def report_zone(report: WeeklyReport) -> tzinfo:
     """The report's time zone, UTC when its name is unknown here."""
-    return _zone(report.timezone)
-
-
-@lru_cache(maxsize=32)
-def _zone(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
+    return report.zone
 
 
 def local_date(report: WeeklyReport, moment: datetime) -> str:
@@ -227,11 +217,8 @@ def local_time(report: WeeklyReport, moment: datetime) -> str:
 
 def window_text(report: WeeklyReport) -> str:
     """The window covered, for the subtitle: "2026-11-16 – 2026-11-22 (Europe/Berlin)"."""
-    # end is exclusive (next Monday 00:00), so the last day shown is the day before
-    last = report.end.astimezone(report_zone(report))
-    if (last.hour, last.minute, last.second) == (0, 0, 0):
-        last -= timedelta(days=1)
-    return f"{local_date(report, report.start)} \N{EN DASH} {last:%Y-%m-%d} ({report.timezone})"
+    first = local_date(report, report.start)
+    return f"{first} \N{EN DASH} {report.last_day:%Y-%m-%d} ({report.timezone})"
 
 
 def freshness_text(report: WeeklyReport) -> str:

@@ -1,4 +1,4 @@
-"""Engine creation (SQLite with WAL and foreign keys) and Alembic upgrades."""
+"""Engine creation (SQLite with WAL and foreign keys, or PostgreSQL via psycopg 3) and upgrades."""
 
 from __future__ import annotations
 
@@ -26,19 +26,32 @@ def migrations_dir() -> Path:
     return Path(str(resources.files("contribbot.migrations")))
 
 
+def driver_url(url: str) -> str:
+    """`url` with PostgreSQL's driver spelled out: plain postgresql:// means psycopg 3 here."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url.removeprefix(plain)
+    return url
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         parent = Path(url.removeprefix("sqlite:///")).parent
         if not parent.is_dir():
             raise UsageError(f"database directory {parent} does not exist")
+    url = driver_url(url)
     try:
-        engine = create_engine(url)
+        # a server may restart under a long-running daemon: test a pooled connection before use
+        engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     except ArgumentError:
-        raise UsageError(f"database.url: {url!r} is not a database URL") from None
-    except ModuleNotFoundError as exc:
         raise UsageError(
-            f"database.url: the driver for {url.split(':')[0]} is missing ({exc.name})"
+            "database.url: not a database URL (sqlite:///PATH or postgresql://USER@HOST/DB)"
+        ) from None
+    except ModuleNotFoundError as exc:
+        hint = " (pip install 'contribbot[postgres]')" if url.startswith("postgresql") else ""
+        raise UsageError(
+            f"database.url: the driver for {url.split(':')[0]} is missing ({exc.name}){hint}"
         ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -80,8 +93,8 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
         head = head_revision(engine)
         if before != head:
             command.upgrade(alembic_config(engine), "head")
-    except DatabaseError as exc:  # locked, unreadable, or not a database at all
-        raise ContribError(f"database: cannot open or upgrade: {exc.orig}") from None
+    except DatabaseError as exc:  # locked, unreadable, unreachable, or not a database at all
+        raise ContribError(f"database: cannot open or upgrade: {one_line(exc.orig)}") from None
     return before, head
 
 
@@ -90,6 +103,11 @@ def open_database(url: str) -> Engine:
     engine = make_engine(url)
     upgrade(engine)
     return engine
+
+
+def one_line(error: BaseException | None) -> str:
+    """A driver's error message on one line (PostgreSQL's add hints on further lines)."""
+    return " ".join(str(error).split())
 
 
 @contextmanager

@@ -1,4 +1,7 @@
-"""Shared fixtures: the GitHub stand-in on loopback, configs pointing at it, a CLI runner."""
+"""Shared fixtures: the GitHub stand-in on loopback, configs pointing at it, a CLI runner.
+
+Test databases come from engines.db_url: SQLite files, or PostgreSQL with CONTRIBBOT_TEST_DB set.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from engines import ON_POSTGRES, TEST_DB, db_url, drop_databases, finish_session
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from contribbot.cli import app
@@ -21,6 +26,30 @@ USERS = ("alice", "bob", "carol")
 REPOS = ("pytorch/pytorch", "pytorch/tutorials")
 
 
+def pytest_report_header() -> str:
+    where = make_url(TEST_DB).render_as_string(hide_password=True) if ON_POSTGRES else "SQLite"
+    return f"contribbot test databases: {where} (CONTRIBBOT_TEST_DB)"
+
+
+def pytest_sessionfinish() -> None:
+    finish_session()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _drop_module_databases() -> Iterator[None]:
+    yield
+    drop_databases()
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test's databases live as long as its tmp_path; a module fixture's, until its end."""
+    tmp = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
+    yield
+    if tmp is not None:
+        drop_databases(tmp)
+
+
 @pytest.fixture
 def hub() -> Iterator[FakeHub]:
     with FakeHub(now=NOW, tokens={TOKEN: "alice"}) as running:
@@ -29,7 +58,7 @@ def hub() -> Iterator[FakeHub]:
 
 def config_text(
     base_url: str,
-    db: Path,
+    db: Path | str,
     *,
     users: Sequence[str] = USERS,
     repos: Sequence[str] = REPOS,
@@ -38,7 +67,7 @@ def config_text(
 ) -> str:
     return (
         f'[github]\napi_url = "{base_url}"\ntoken = "{token}"\nbackoff_factor = 0.01\n'
-        f'[database]\nurl = "sqlite:///{db}"\n'
+        f'[database]\nurl = "{db if isinstance(db, str) else db_url(db)}"\n'
         f"[track]\nusers = {json.dumps(list(users))}\nrepos = {json.dumps(list(repos))}\n" + extra
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import cli, write_config
+from conftest import cli, config_text, write_config
 
 
 @pytest.fixture
@@ -71,8 +71,10 @@ def test_every_command_has_help_with_an_example():
         assert code == 0 and "Example" in out, command
 
 
-def test_demo_refuses_a_real_database(tmp_path, config_path):
-    real = tmp_path / "contrib.db"
+def test_demo_refuses_a_real_database(tmp_path):
+    real = tmp_path / "contrib.db"  # the demo is SQLite's: a user's SQLite file, on either engine
+    config_path = tmp_path / "contrib.toml"
+    config_path.write_text(config_text("http://127.0.0.1:9", f"sqlite:///{real}"))
     assert cli("status", "--config", str(config_path))[0] == 0  # creates the user's database
     code, _, err = cli("demo", "--db", str(real), "--quiet")
     assert code == 2 and "is not a demo database" in err

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import NOW, TOKEN, USERS, load, write_config
+from engines import copy_database, db_url
 from rich.console import Console
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -468,12 +468,7 @@ EDGE_COMMENTS = {  # UTC time -> the Berlin week it belongs to
 @pytest.fixture
 def edge_db(synced: Synced, tmp_path: Path) -> Engine:
     """A copy of the synced database with alice's comments on both sides of week edges."""
-    copy = tmp_path / "edges.db"
-    source = sqlite3.connect(synced.config.database_url().removeprefix("sqlite:///"))
-    with sqlite3.connect(copy) as target:
-        source.backup(target)
-    source.close()
-    engine = open_database(f"sqlite:///{copy}")
+    engine = open_database(copy_database(synced.config.database_url(), tmp_path / "edges.db"))
     repo, number = synced.dataset.landmarks["every_event_issue"]
     with session_scope(engine) as session:
         alice = session.exec(select(Account).where(Account.login == "alice")).one()
@@ -554,7 +549,7 @@ class Tiny:
     START = datetime(2026, 11, 1, tzinfo=UTC)
 
     def __init__(self, path: Path) -> None:
-        self.engine = open_database(f"sqlite:///{path}")
+        self.engine = open_database(db_url(path))
         self.next_id = 1
         with Session(self.engine) as session:
             for login in ("alice", "bob", "maint", "other", "carol"):

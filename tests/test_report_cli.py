@@ -42,7 +42,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> Synced:
 def berlin(synced: Synced, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A second config on the same database, with the report in Europe/Berlin."""
     path = tmp_path_factory.mktemp("berlin") / "contrib.toml"
-    db = Path(synced.config.database_url().removeprefix("sqlite:///"))
+    db = synced.config.database_url()
     extra = '[report]\ntimezone = "Europe/Berlin"\n'
     path.write_text(config_text(synced.config.github.api_url, db, extra=extra))
     return path

@@ -1,33 +1,41 @@
-"""The database: migrations agree with the models; SQLite runs with WAL and foreign keys."""
+"""The database: first use migrates, then is a no-op; SQLite runs with WAL and foreign keys."""
 
 from __future__ import annotations
 
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
+import pytest
+from engines import ON_POSTGRES, db_url
 from sqlalchemy import text
-from sqlmodel import SQLModel
 
+from contribbot.errors import ContribError
 from contribbot.store.db import current_revision, head_revision, make_engine, open_database
 
 
-def test_migrations_match_the_models(tmp_path):
-    engine = open_database(f"sqlite:///{tmp_path}/m.db")
-    with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        diff = compare_metadata(context, SQLModel.metadata)
-    assert diff == []
-
-
 def test_first_use_creates_and_second_is_a_no_op(tmp_path):
-    url = f"sqlite:///{tmp_path}/m.db"
+    url = db_url(tmp_path / "m.db", empty=True)
     engine = open_database(url)
     assert current_revision(engine) == head_revision(engine) is not None
     open_database(url)
     assert current_revision(engine) == head_revision(engine)
 
 
-def test_sqlite_pragmas(tmp_path):
+def test_sqlite_pragmas(tmp_path):  # SQLite's own settings: a SQLite file on either test engine
     engine = make_engine(f"sqlite:///{tmp_path}/p.db")
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_plain_postgresql_urls_use_psycopg_3(tmp_path):
+    url = db_url(tmp_path / "m.db") if ON_POSTGRES else "postgresql://u@127.0.0.1:9/db"
+    engine = make_engine(url.replace("postgresql+psycopg://", "postgresql://"))
+    assert engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
+    if ON_POSTGRES:
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_an_unreachable_server_is_one_clear_line():
+    with pytest.raises(ContribError) as caught:
+        open_database("postgresql://nobody@127.0.0.1:9/nothing")  # nothing listens on port 9
+    message = str(caught.value)
+    assert message.startswith("database: cannot open or upgrade: ") and "\n" not in message

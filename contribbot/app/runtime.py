@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
 from contribbot.config import Config, find_config, is_github_com, load_config, resolve_token
-from contribbot.errors import BusyError, ConfigError
+from contribbot.errors import ConfigError
 from contribbot.github.client import GitHubClient
 from contribbot.github.errors import TokenMissing
 from contribbot.store.db import open_database
+from contribbot.store.lock import database_lock
 
-LOCK_POLL_S = 0.5
 log = logging.getLogger("contribbot")
 
 
@@ -80,44 +77,8 @@ def no_token_message(api_url: str) -> str:
     )
 
 
-def lock_path(url: str) -> Path | None:
-    """The lock file beside a SQLite database (None for server databases)."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or url.endswith(":memory:"):
-        return None
-    return Path(url.removeprefix(prefix) + ".lock")
-
-
 @contextmanager
 def exclusive(config: Config, *, wait_s: float, what: str) -> Iterator[None]:
     """Hold the database's lock (it dies with the process); wait up to `wait_s` for it."""
-    path = lock_path(config.database_url())
-    if path is None:
+    with database_lock(config.database_url(), wait_s=wait_s, what=what):
         yield
-        return
-    handle: IO[str] = path.open("a+")
-    try:
-        _acquire(handle, path, wait_s, what)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()} {what}\n")
-        handle.flush()
-        yield
-    finally:
-        handle.close()
-
-
-def _acquire(handle: IO[str], path: Path, wait_s: float, what: str) -> None:
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                holder = path.read_text().strip() or "another contribbot process"
-                raise BusyError(
-                    f"the database is busy: {holder} holds {path.name}; "
-                    f"{what} did not start (try again, or stop the daemon)"
-                ) from None
-            time.sleep(LOCK_POLL_S)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import NOW, TOKEN, cli, load, write_config
+from engines import db_url
 from test_sync import EPOCH, expected
 
 from contribbot.activity import contributions
@@ -29,7 +30,7 @@ def _config(tmp_path: Path, api_url: str, *, token: str = "", github: str = "") 
     path = tmp_path / "contrib.toml"
     path.write_text(
         f'[github]\napi_url = "{api_url}"\ntoken = "{token}"\nbackoff_factor = 0.01\n{github}'
-        f'[database]\nurl = "sqlite:///{tmp_path / "contrib.db"}"\n'
+        f'[database]\nurl = "{db_url(tmp_path / "contrib.db")}"\n'
         '[track]\nusers = ["bob"]\nrepos = ["pytorch/tutorials"]\n'
     )
     return path

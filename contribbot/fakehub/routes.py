@@ -75,6 +75,7 @@ class Call:
     event_delays: dict[str, timedelta] = field(default_factory=dict)
     # how often each search page was asked for (Realism.incomplete_search), kept by the hub
     search_attempts: Counter[tuple[str, ...]] = field(default_factory=Counter)
+    unkind: Counter[str] = field(default_factory=Counter)  # realism faults served, by switch
 
     @property
     def query(self) -> dict[str, str]:
@@ -371,6 +372,7 @@ def search(call: Call) -> Reply:
     incomplete = search_incomplete(call.realism, query, page, call.search_attempts[key])
     call.search_attempts[key] += 1
     if incomplete:  # the query timed out: what it found so far, on a full or short page
+        call.unkind["incomplete_search"] += 1
         found = drop_some(found, call.realism, query, [i.id for i in found])
     reply = paginate(call, found, lambda i: _search_item(call, i), cap=SEARCH_CAP)
     reply.body = {

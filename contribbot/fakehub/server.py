@@ -141,6 +141,7 @@ class FakeHub(Mutations):
         self._event_delays: dict[str, timedelta] = {}
         self._search_attempts: Counter[tuple[str, ...]] = Counter()
         self._answered = 0  # requests past auth, for Realism.secondary_no_retry_after
+        self.unkind: Counter[str] = Counter()  # realism faults served so far, by switch
         self._port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -329,12 +330,14 @@ class FakeHub(Mutations):
         quota = self._limiter.quota(login, resource)
         if quota.remaining == 0:
             status = 429 if self.realism.primary_429 else 403
+            self.unkind["primary_429"] += status == 429
             self._log.append(record.outcome(status, counted=False, login=login))
             return self._outcome(status, quota.headers(), self._exhausted(login))
         self._answered += 1
         if secondary_due(self.realism, self._answered):
             # GitHub's secondary limits come as 403 or 429, here without retry-after
             status = 429 if self._answered % 2 else 403
+            self.unkind["secondary_no_retry_after"] += 1
             self._log.append(record.outcome(status, counted=False, login=login))
             return self._outcome(status, quota.headers(), secondary_body())
         if method != "GET":
@@ -354,6 +357,7 @@ class FakeHub(Mutations):
                 self.realism,
                 self._event_delays,
                 self._search_attempts,
+                self.unkind,
             )
             reply = routes.dispatch(call)
         outcome = self._json(

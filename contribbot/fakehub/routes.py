@@ -6,158 +6,32 @@ values get GitHub's 422 "Validation Failed" so client bugs surface in tests.
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlencode
+from urllib.parse import unquote
 
 from contribbot.fakehub.events import MAX_EVENTS, user_events
-from contribbot.fakehub.model import Comment, Dataset, Issue, Repo, Review, ReviewComment, mentions
-from contribbot.fakehub.realism import Realism, drop_some, search_incomplete
-from contribbot.fakehub.render import JSON, Renderer
+from contribbot.fakehub.model import Comment, Issue, ReviewComment, mentions
+from contribbot.fakehub.paging import (
+    ApiError,
+    Call,
+    Reply,
+    not_found,
+    ordered,
+    page_params,
+    paginate,
+)
+from contribbot.fakehub.realism import drop_some, search_incomplete
+from contribbot.fakehub.render import JSON
 from contribbot.fakehub.search import SearchError, search_issues
 
+__all__ = ["Call", "Reply", "dispatch", "not_found"]
+
 T = TypeVar("T")
-DOCS = "https://docs.github.com/rest"
-DEFAULT_PER_PAGE, MAX_PER_PAGE = 30, 100
 SEARCH_CAP = 1000
-
-
-@dataclass
-class Reply:
-    """What an endpoint answers."""
-
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class ApiError(Exception):
-    """An error response in GitHub's shape."""
-
-    def __init__(self, status: int, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.body = {"message": message, **extra, "documentation_url": DOCS, "status": str(status)}
-
-
-def not_found() -> ApiError:
-    """GitHub's 404."""
-    return ApiError(404, "Not Found")
-
-
-def invalid(field_name: str, detail: str = "invalid") -> ApiError:
-    """GitHub's 422 for a bad parameter."""
-    return ApiError(
-        422,
-        "Validation Failed",
-        errors=[{"resource": "Request", "field": field_name, "code": detail}],
-    )
-
-
-@dataclass
-class Call:
-    """One GET request as the endpoints see it."""
-
-    ds: Dataset
-    render: Renderer
-    path: str
-    params: list[tuple[str, str]]
-    viewer: str | None
-    now: datetime
-    hidden: frozenset[str]
-    realism: Realism = field(default_factory=Realism)
-    event_delays: dict[str, timedelta] = field(default_factory=dict)
-    # how often each search page was asked for (Realism.incomplete_search), kept by the hub
-    search_attempts: Counter[tuple[str, ...]] = field(default_factory=Counter)
-    unkind: Counter[str] = field(default_factory=Counter)  # realism faults served, by switch
-
-    @property
-    def query(self) -> dict[str, str]:
-        """Parameters by name (the last one wins, as in most web frameworks)."""
-        return dict(self.params)
-
-    def choice(self, name: str, allowed: Sequence[str], default: str) -> str:
-        """A parameter restricted to allowed values."""
-        value = self.query.get(name, default)
-        if value not in allowed:
-            raise invalid(name)
-        return value
-
-    def since(self) -> datetime | None:
-        """The `since` parameter as an aware datetime."""
-        raw = self.query.get("since")
-        return None if raw is None else parse_time(raw, "since")
-
-    def repo(self, owner: str, name: str) -> Repo:
-        """The repository (names are case-insensitive); 404 when missing or hidden."""
-        wanted = f"{owner}/{name}".lower()
-        for full_name, repo in self.ds.repos.items():
-            if full_name.lower() == wanted and full_name not in self.hidden:
-                return repo
-        raise not_found()
-
-    def item(self, owner: str, name: str, number: str, *, pr: bool = False) -> Issue:
-        """An issue (or, with pr, a pull request) by number; 404 otherwise."""
-        found = self.repo(owner, name).issues.get(int(number))
-        if found is None or (pr and not found.is_pr):
-            raise not_found()
-        return found
-
-    def can_see(self, review: Review) -> bool:
-        """PENDING reviews are visible to their author only."""
-        return review.submitted_at is not None or review.user == self.viewer
-
-
-def parse_time(raw: str, name: str) -> datetime:
-    """An ISO 8601 parameter; naive times are UTC."""
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError as err:
-        raise invalid(name) from err
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def paginate(
-    call: Call, items: Sequence[T], render: Callable[[T], JSON], cap: int | None = None
-) -> Reply:
-    """One page of items with GitHub's Link header (`cap` limits reachable items)."""
-    per_page, page = _page_params(call)
-    reachable = len(items) if cap is None else min(len(items), cap)
-    last = max(1, math.ceil(reachable / per_page))
-    start = (page - 1) * per_page
-    chunk = items[start : min(start + per_page, reachable)]
-    rels = []
-    if page > 1:
-        rels.append(("prev", page - 1))
-    if page < last:
-        rels += [("next", page + 1), ("last", last)]
-    if page > 1:
-        rels.append(("first", 1))
-    headers = {"Link": ", ".join(f'<{_page_url(call, n)}>; rel="{rel}"' for rel, n in rels)}
-    return Reply(200, [render(x) for x in chunk], headers if rels else {})
-
-
-def _page_params(call: Call) -> tuple[int, int]:
-    def number(name: str, default: int) -> int:
-        raw = call.query.get(name, "")
-        return int(raw) if raw.isdigit() and int(raw) > 0 else default
-
-    return min(number("per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE), number("page", 1)
-
-
-def _page_url(call: Call, page: int) -> str:
-    params = [(k, v) for k, v in call.params if k != "page"] + [("page", str(page))]
-    return f"{call.render.base}{call.path}?{urlencode(params)}"
-
-
-def _ordered(items: list[T], key: Callable[[T], Any], direction: str) -> list[T]:
-    return sorted(items, key=key, reverse=direction == "desc")
 
 
 # endpoints -----------------------------------------------------------------------------
@@ -204,7 +78,7 @@ def list_issues(call: Call, owner: str, repo: str) -> Reply:
         "updated": lambda i: (i.updated_at, i.number),
         "comments": lambda i: (len(i.comments), i.number),
     }
-    return paginate(call, _ordered(found, keys[sort], direction), call.render.issue)
+    return paginate(call, ordered(found, keys[sort], direction), call.render.issue)
 
 
 def _assignee_matches(issue: Issue, wanted: str | None) -> bool:
@@ -235,7 +109,7 @@ def _comment_order(call: Call, items: list[T], key: Callable[[T], Any]) -> list[
     """`sort=created|updated` and `direction` of the repo-wide comment lists (oldest first)."""
     sort = call.choice("sort", ("created", "updated"), "created")
     direction = call.choice("direction", ("asc", "desc"), "asc")
-    return _ordered(items, lambda x: key(x)[sort], direction)
+    return ordered(items, lambda x: key(x)[sort], direction)
 
 
 def _times(obj: Comment | ReviewComment) -> dict[str, tuple[datetime, int]]:
@@ -288,7 +162,7 @@ def list_pulls(call: Call, owner: str, repo: str) -> Reply:
         "popularity": lambda i: (len(i.comments), i.number),
         "long-running": lambda i: (i.created_at, i.number),
     }
-    return paginate(call, _ordered(found, keys[sort], direction), call.render.pull)
+    return paginate(call, ordered(found, keys[sort], direction), call.render.pull)
 
 
 def get_pull(call: Call, owner: str, repo: str, number: str) -> Reply:
@@ -361,7 +235,7 @@ def search(call: Call) -> Reply:
             "Validation Failed",
             errors=[{"resource": "Search", "field": "q", "code": "invalid", "message": str(err)}],
         ) from err
-    per_page, page = _page_params(call)
+    per_page, page = page_params(call)
     if (page - 1) * per_page >= SEARCH_CAP:
         raise ApiError(
             422,

@@ -24,10 +24,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from contribbot.fakehub import routes
 from contribbot.fakehub.dataset import build_dataset
-from contribbot.fakehub.events import event_id
 from contribbot.fakehub.graphql import GraphQLEndpoint
+from contribbot.fakehub.knobs import Knobs, RequestRecord
 from contribbot.fakehub.limits import (
-    FAULT_KINDS,
     RESOURCES,
     Fault,
     RateLimiter,
@@ -47,21 +46,6 @@ BAD_CREDENTIALS = {
     "status": "401",
 }
 AUTH = re.compile(r"^(?:token|bearer)\s+(\S+)$", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class RequestRecord:
-    """One request the server saw; status 0 means the connection was dropped."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    status: int
-    conditional: bool
-    counted: bool
-    resource: str
-    login: str | None
-    points: int = 1  # what it cost: GraphQL queries cost their points
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +84,7 @@ class Outcome:
     body: bytes | None
 
 
-class FakeHub(Mutations):
+class FakeHub(Knobs, Mutations):
     """A GitHub REST stand-in on 127.0.0.1 (see docs in contribbot/fakehub/__init__.py)."""
 
     def __init__(
@@ -210,64 +194,6 @@ class FakeHub(Mutations):
                 self._offset += max(moment - self.now(), timedelta(0))
             self._last_stamp = moment
             return moment
-
-    # knobs -------------------------------------------------------------------------------
-
-    def set_rate_limit(
-        self, limit: int, window_s: float | None = None, *, resource: str = "core"
-    ) -> None:
-        """Change a resource's limit per token (and window), restarting its windows."""
-        with self._lock:
-            self._limiter.configure(resource, limit, window_s)
-
-    def inject(self, path_regex: str, kind: str, times: int = 1, **opts: Any) -> None:
-        """Fail the next `times` matching requests: 500, 502, 503, drop, secondary, 429.
-
-        `retry_after=None` leaves the retry-after header out (secondary, 429)."""
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"kind must be one of {FAULT_KINDS}")
-        retry_after = opts.get("retry_after", 1)  # None: no retry-after header at all
-        fault = Fault(
-            re.compile(path_regex), kind, times, None if retry_after is None else int(retry_after)
-        )
-        with self._lock:
-            self._faults.append(fault)
-
-    def delay_event(self, object_id: int, delay: timedelta) -> None:
-        """Make the public event of a comment, review or timeline entry appear `delay` late."""
-        with self._lock:
-            self._event_delays[event_id(object_id)] = delay
-
-    def revoke(self, token: str) -> None:
-        """Forget a token: from now on it gets 401 Bad credentials."""
-        with self._lock:
-            self.tokens.pop(token, None)
-
-    def hide_repo(self, full_name: str) -> None:
-        """Make a repository 404 (and vanish from search and events)."""
-        with self._lock:
-            self._hidden.add(full_name)
-
-    def show_repo(self, full_name: str) -> None:
-        """Undo hide_repo."""
-        with self._lock:
-            self._hidden.discard(full_name)
-
-    @property
-    def requests(self) -> list[RequestRecord]:
-        """Every request seen since the last clear_requests(), oldest first."""
-        with self._lock:
-            return list(self._log)
-
-    def clear_requests(self) -> None:
-        """Forget the request log."""
-        with self._lock:
-            self._log.clear()
-
-    def spent(self, resource: str | None = None) -> int:
-        """How many logged requests counted against a rate limit (of resource, if given)."""
-        with self._lock:
-            return sum(1 for r in self._log if r.counted and resource in (None, r.resource))
 
     # request handling --------------------------------------------------------------------
 

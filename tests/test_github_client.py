@@ -231,3 +231,15 @@ def test_a_sync_waiting_on_a_secondary_limit_stops_on_sigterm(tmp_path, hub: Fak
     assert time.monotonic() - signalled[0] < 1.0  # a 60 s wait, cut short
     assert result.stopped
     assert hub.requests[-1].status == 403  # nothing was sent after the stop
+
+
+def test_contrib_sync_without_network_is_one_line(tmp_path) -> None:
+    from conftest import cli, write_config
+
+    path = write_config(tmp_path, _closed_port(), users=["bob"])
+    code, out, err = cli("sync", "--config", str(path), "--quiet")
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "cannot reach GitHub at 127.0.0.1:" in lines[0] and "network" in lines[0]
+    assert "Retrying" not in out + err and "Traceback" not in out + err

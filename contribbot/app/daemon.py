@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from contribbot.app import jobs
 from contribbot.config import Config
 from contribbot.github.client import GitHubClient
+from contribbot.github.errors import WaitInterrupted
 from contribbot.timeutil import parse_clock, parse_duration, parse_weekly, zone
 
 log = logging.getLogger("contribbot.daemon")
@@ -52,6 +53,9 @@ class Daemon:
                 return
             try:
                 run = work()
+            except WaitInterrupted:  # SIGTERM ended a rate-limit wait: a stop, not a failure
+                log.info("%s: stopped while waiting for GitHub", name)
+                return
             except Exception as exc:  # a job failure must not kill the daemon
                 self.failures += 1
                 log.error("%s failed: %s", name, exc, extra={"fields": {"job": name, "ok": False}})

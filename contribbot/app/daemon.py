@@ -66,11 +66,15 @@ class Daemon:
             "ok": run.ok,
             "requests": run.requests,
             "spent": run.spent,
+            "not_modified": run.not_modified,
             "seconds": round(run.seconds, 2),
         }
         line = f"{run.job}: {run.message}"
         if run.requests:
-            line += f"; {run.requests} requests ({run.spent} counted)"
+            line += (
+                f"; {run.requests} requests ({run.spent} counted against the rate limit,"
+                f" {run.not_modified} unchanged)"
+            )
         line += f" in {run.seconds:.1f}s"
         log.log(logging.INFO if run.ok else logging.WARNING, "%s", line, extra={"fields": fields})
 

@@ -49,6 +49,7 @@ class JobRun:
     message: str
     requests: int = 0
     spent: int = 0
+    not_modified: int = 0
     seconds: float = 0.0
     ok: bool = True
 
@@ -65,6 +66,7 @@ def poll(
     """Sync what changed; once a day (or when asked) also reconcile by search; refresh
     candidates when due."""
     started, sent, spent = time.monotonic(), client.usage.sent, client.usage.spent
+    unchanged = client.usage.not_modified
     if reconcile is None:
         reconcile = _reconcile_due(engine, clock())
     result = Sync(
@@ -97,6 +99,7 @@ def poll(
         + (f"; {'; '.join(e for e in errors if e)}" if errors else ""),
         requests=client.usage.sent - sent,
         spent=client.usage.spent - spent,
+        not_modified=client.usage.not_modified - unchanged,
         seconds=time.monotonic() - started,
         ok=not errors,
     )
@@ -112,6 +115,7 @@ def candidates(
 ) -> JobRun:
     """Refresh the good-first-issue candidates and their timelines."""
     started, sent, spent = time.monotonic(), client.usage.sent, client.usage.spent
+    unchanged = client.usage.not_modified
     done = refresh_candidates(
         engine=engine, client=client, config=config, clock=clock, should_stop=should_stop
     )
@@ -121,6 +125,7 @@ def candidates(
         f"{done.timelines_changed} of {done.timelines_checked} timelines changed",
         requests=client.usage.sent - sent,
         spent=client.usage.spent - spent,
+        not_modified=client.usage.not_modified - unchanged,
         seconds=time.monotonic() - started,
     )
 

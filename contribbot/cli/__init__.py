@@ -164,12 +164,11 @@ def sync(
             ).run()
         if not result.stopped:
             _refresh_candidates_if_due(cfg, engine, client, quiet=quiet)
-    usage = client.usage
     if not quiet:
+        others = client.usage.sent - result.spend.requests  # the candidates' re-check
         stderr.print(
             f"synced {result.items} items from {len(cfg.track.repos)} repo(s): "
-            f"{usage.sent} requests, {usage.spent} counted against the rate limit, "
-            f"{usage.not_modified} unchanged (304)"
+            f"{result.spend.line()}" + (f"; candidates: {others} requests" if others else "")
         )
     for outcome in result.outcomes:
         for problem in [outcome.error, *outcome.problems]:

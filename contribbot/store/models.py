@@ -151,6 +151,18 @@ class HttpCache(SQLModel, table=True):
     updated_at: datetime = _time(nullable=False)
 
 
+class SeenEvent(SQLModel, table=True):
+    """A user's public event already handled (the feed is read as a set: late events)."""
+
+    __tablename__ = "seen_event"
+
+    login: str = Field(primary_key=True, max_length=100)
+    event_id: int = Field(
+        primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False}
+    )
+    created_at: datetime = _time(index=True, nullable=False)
+
+
 class SyncTask(SQLModel, table=True):
     """A follow-up fetch owed to an item (its reviews, its comments, the issue itself)."""
 

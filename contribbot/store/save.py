@@ -17,6 +17,7 @@ from contribbot.store.models import (
     PullRequest,
     Repository,
     Review,
+    SeenEvent,
     SyncState,
     SyncTask,
 )
@@ -218,7 +219,48 @@ def next_task(session: Session, *, repo: str) -> SyncTask | None:
     ).first()
 
 
+def delete_task(session: Session, *, task_id: int) -> None:
+    """A follow-up fetch is done."""
+    task = session.get(SyncTask, task_id)
+    if task is not None:
+        session.delete(task)
+
+
 def pending_tasks(session: Session, *, repo: str) -> int:
     """How many follow-up fetches are owed in `repo`."""
     rid = repo_id(session, full_name=repo)
     return len(session.exec(select(SyncTask.id).where(SyncTask.repo_id == rid)).all())
+
+
+def seen_events(session: Session, *, login: str, ids: Iterable[int]) -> frozenset[int]:
+    """Which of `ids` in `login`'s public events were handled already."""
+    wanted = list(ids)
+    if not wanted:
+        return frozenset()
+    rows = session.exec(
+        select(SeenEvent.event_id).where(
+            SeenEvent.login == login.lower(), col(SeenEvent.event_id).in_(wanted)
+        )
+    )
+    return frozenset(rows.all())
+
+
+def any_seen_events(session: Session, *, login: str) -> bool:
+    """Has any of `login`'s public events been handled yet?"""
+    row = session.exec(select(SeenEvent.event_id).where(SeenEvent.login == login.lower()))
+    return row.first() is not None
+
+
+def mark_event_seen(session: Session, *, login: str, event_id: int, created_at: datetime) -> None:
+    """Remember that an event was handled (idempotent)."""
+    if session.get(SeenEvent, (login.lower(), event_id)) is None:
+        session.add(SeenEvent(login=login.lower(), event_id=event_id, created_at=created_at))
+
+
+def prune_seen_events(session: Session, *, login: str, before: datetime) -> None:
+    """Forget handled events older than the feed's window."""
+    rows = session.exec(
+        select(SeenEvent).where(SeenEvent.login == login.lower(), SeenEvent.created_at < before)
+    )
+    for row in rows:
+        session.delete(row)

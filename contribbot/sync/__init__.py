@@ -1,20 +1,21 @@
-"""The sync: what to fetch next from GitHub, fetching it, and saving it page by page."""
+"""The sync: what to fetch next from GitHub (plan), fetching and saving it (driver, run)."""
 
-from contribbot.sync.fetch import Fetcher
-from contribbot.sync.run import (
-    STREAMS,
+from contribbot.sync.driver import (
     Progress,
     RepoOutcome,
+    Spend,
     StopRequested,
-    Sync,
     SyncResult,
 )
+from contribbot.sync.fetch import Fetcher
+from contribbot.sync.run import STREAMS, Sync
 
 __all__ = [
     "STREAMS",
     "Fetcher",
     "Progress",
     "RepoOutcome",
+    "Spend",
     "StopRequested",
     "Sync",
     "SyncResult",

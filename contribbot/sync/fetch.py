@@ -26,13 +26,12 @@ class Fetcher:
 
     def remember(self, session: Session, response: Response) -> None:
         """Keep the response's ETag, in the same transaction as the data it describes."""
-        save.set_etag(
-            session,
-            key=self.client.cache_key(response.url),
-            url=response.url,
-            etag=response.etag,
-            now=self.now(),
-        )
+        self.keep(session, response.url, response.etag)
+
+    def keep(self, session: Session, url: str, etag: str | None) -> None:
+        """Keep `url`'s ETag, in the same transaction as the data it describes."""
+        key = self.client.cache_key(url)
+        save.set_etag(session, key=key, url=url, etag=etag, now=self.now())
 
     def collect(self, session: Session, path: str, **params: Any) -> list[dict[str, Any]] | None:
         """Every item of a list, or None when it is unchanged since the stored ETag.

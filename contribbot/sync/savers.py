@@ -1,0 +1,232 @@
+"""What each walk saves from a page, in the page's transaction (the database side).
+
+The planner decides which items of a page matter; these decide, item by item and
+against what is stored, what to keep and which follow-up fetch is owed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from contribbot.github.client import NotFound
+from contribbot.github.parse import (
+    CommentData,
+    parse_event,
+    parse_issue,
+    parse_issue_comment,
+    parse_review,
+    parse_review_comment,
+)
+from contribbot.store import save
+from contribbot.store.models import Account, Issue
+from contribbot.sync.driver import Driver, PageSaver
+from contribbot.sync.plan import (
+    SAVE,
+    SAVE_WITH_PARENT,
+    Item,
+    comment_action,
+    event_prune_before,
+)
+
+log = logging.getLogger("contribbot.sync")
+
+REVIEW_EVENTS = frozenset({"PullRequestReviewEvent", "PullRequestReviewCommentEvent"})
+
+
+def ensure_issue(d: Driver, session: Session, repo: str, number: int) -> Issue:
+    """The stored issue or PR, fetched (one request) when it is not stored yet."""
+    issue = save.find_issue(session, repo=repo, number=number)
+    if issue is not None:
+        return issue
+    response = d.client.get(d.client.full_url(f"/repos/{repo}/issues/{number}"))
+    return save.save_issue(
+        session, data=parse_issue(response.data), merged_labels=d.merged_labels(repo)
+    )
+
+
+def tracked_id(d: Driver, session: Session, account_id: int | None) -> bool:
+    """Is the account with this row id a tracked user?"""
+    if account_id is None:
+        return False
+    cache: dict[int, bool] = session.info.setdefault("contribbot.tracked_ids", {})
+    if account_id not in cache:
+        account = session.get(Account, account_id)
+        cache[account_id] = account is not None and d.tracked(account.login)
+    return cache[account_id]
+
+
+# -- the repo-wide streams ------------------------------------------------------------------
+
+_Handler = Callable[[Driver, Session, str, Item], int]
+
+
+@dataclass
+class StreamSaver(PageSaver):
+    """Hands each streamed item to its handler."""
+
+    d: Driver
+    repo: str
+    handler: _Handler
+
+    def save(self, session: Session, items: tuple[Item, ...]) -> int:
+        """Each item through the stream's handler."""
+        return sum(self.handler(self.d, session, self.repo, obj) for obj in items)
+
+
+def on_issue(d: Driver, session: Session, repo: str, obj: Item) -> int:
+    """An issue or PR of the stream: kept when a tracked user's or already stored."""
+    data = parse_issue(obj)
+    existing = save.find_issue(session, repo=repo, number=data.number)
+    if existing is None and not d.tracked(data.author):
+        return 0
+    if existing is not None and existing.updated_at == data.updated_at:
+        return 0
+    save.save_issue(session, data=data, merged_labels=d.merged_labels(repo))
+    if data.is_pr:
+        save.enqueue(session, kind="reviews", repo=repo, number=data.number, now=d.now())
+    return 1
+
+
+def on_issue_comment(d: Driver, session: Session, repo: str, obj: Item) -> int:
+    """A conversation comment of the stream."""
+    return _on_comment(d, session, repo, parse_issue_comment(obj))
+
+
+def on_review_comment(d: Driver, session: Session, repo: str, obj: Item) -> int:
+    """An inline review comment: saved, and its review owed (its state is not in hand)."""
+    data = parse_review_comment(obj)
+    if save.comment_unchanged(session, data=data):
+        return 0
+    kept = _on_comment(d, session, repo, data)
+    if kept or d.tracked(data.author):
+        save.enqueue(session, kind="reviews", repo=repo, number=data.number, now=d.now())
+    return kept
+
+
+def _on_comment(d: Driver, session: Session, repo: str, data: CommentData) -> int:
+    if save.comment_unchanged(session, data=data):
+        return 0
+    parent = save.find_issue(session, repo=repo, number=data.number)
+    action = comment_action(
+        by_tracked=d.tracked(data.author),
+        parent_known=parent is not None,
+        parent_by_tracked=parent is not None and tracked_id(d, session, parent.author_id),
+    )
+    if action == SAVE_WITH_PARENT:
+        try:
+            parent = ensure_issue(d, session, repo, data.number)
+        except NotFound:
+            log.info("%s#%d: gone; its comment is skipped", repo, data.number)
+            return 0
+    elif action != SAVE:
+        return 0
+    assert parent is not None
+    save.save_comment(session, data=data, issue_id=parent.id)
+    return 1
+
+
+# -- a user's public events ---------------------------------------------------------------
+
+
+@dataclass
+class EventSaver(PageSaver):
+    """Remembers each handled event id; a review in a tracked repo owes that PR's reviews."""
+
+    d: Driver
+    user: str
+    repos: dict[str, str]  # lower-case name -> configured name
+    legacy_floor: int = 0  # ids up to this were handled before ids were kept one by one
+
+    def known(self, session: Session, items: tuple[Item, ...]) -> frozenset[int]:
+        """The page's ids handled already."""
+        ids = [int(obj["id"]) for obj in items]
+        old = frozenset(i for i in ids if i <= self.legacy_floor)
+        return old | save.seen_events(session, login=self.user, ids=ids)
+
+    def save(self, session: Session, items: tuple[Item, ...]) -> int:
+        """Owe the reviews of each reviewed PR; remember the ids."""
+        for obj in items:
+            event = parse_event(obj)
+            repo = self.repos.get(event.repo.lower())
+            if repo and event.type in REVIEW_EVENTS and event.number is not None:
+                now = self.d.now()
+                save.enqueue(session, kind="reviews", repo=repo, number=event.number, now=now)
+            save.mark_event_seen(
+                session, login=self.user, event_id=event.id, created_at=event.created_at
+            )
+        return 0
+
+    def finish(self, session: Session) -> None:
+        """Forget ids the feed can no longer show."""
+        before = event_prune_before(self.d.now())
+        save.prune_seen_events(session, login=self.user, before=before)
+        save.delete_states(session, prefix=f"events:{self.user}:last_id")
+
+
+# -- follow-up lists of one item ----------------------------------------------------------
+
+
+_ListSave = Callable[[Driver, Session, Issue, tuple[Item, ...]], int]
+
+
+def _save_reviews(d: Driver, session: Session, parent: Issue, items: tuple[Item, ...]) -> int:
+    for obj in items:
+        save.save_review(session, data=parse_review(obj), pr_id=parent.id)
+    return len(items)
+
+
+def _comment_saver(parser: Callable[[Item], CommentData]) -> _ListSave:
+    def save_comments(d: Driver, session: Session, parent: Issue, items: tuple[Item, ...]) -> int:
+        count = 0
+        for obj in items:
+            data = parser(obj)
+            if d.tracked(data.author) or tracked_id(d, session, parent.author_id):
+                save.save_comment(session, data=data, issue_id=parent.id)
+                count += 1
+        return count
+
+    return save_comments
+
+
+@dataclass(frozen=True)
+class TaskKind:
+    """A follow-up fetch: the list to walk, how to save it, and whether only PRs have it."""
+
+    path: str  # {repo} and {number} are filled in
+    save: _ListSave
+    prs_only: bool = False
+
+
+TASKS: dict[str, TaskKind] = {
+    "reviews": TaskKind("/repos/{repo}/pulls/{number}/reviews", _save_reviews, prs_only=True),
+    "comments": TaskKind(
+        "/repos/{repo}/issues/{number}/comments", _comment_saver(parse_issue_comment)
+    ),
+    "review_comments": TaskKind(
+        "/repos/{repo}/pulls/{number}/comments", _comment_saver(parse_review_comment)
+    ),
+}
+
+
+@dataclass
+class TaskSaver(PageSaver):
+    """Saves one follow-up list page by page; the task is done when the list is."""
+
+    d: Driver
+    kind: TaskKind
+    parent_id: int
+    task_id: int
+
+    def save(self, session: Session, items: tuple[Item, ...]) -> int:
+        """The page's items under their parent."""
+        parent = session.get(Issue, self.parent_id)
+        assert parent is not None
+        return self.kind.save(self.d, session, parent, items)
+
+    def finish(self, session: Session) -> None:
+        """Nothing more is owed."""
+        save.delete_task(session, task_id=self.task_id)

@@ -11,9 +11,11 @@ from conftest import NOW, TOKEN, cli, load, write_config
 
 from contribbot.activity import contributions
 from contribbot.fakehub import Dataset, FakeHub
+from contribbot.fakehub.realism import Realism
 from contribbot.github.client import GitHubClient
+from contribbot.store import save
 from contribbot.store.db import open_database, session_scope
-from contribbot.sync import Sync
+from contribbot.sync import Sync, plan
 
 EPOCH = datetime(2000, 1, 1, tzinfo=NOW.tzinfo)
 
@@ -340,3 +342,65 @@ def test_repo_names_are_case_insensitive(tmp_path, hub):
         for c in expected(hub.dataset, {"bob"}, EPOCH, NOW + timedelta(days=1))
         if c[2] == "pytorch/tutorials"
     }
+
+
+def _others_open_pr(hub: FakeHub) -> int:
+    return next(
+        i.number
+        for i in hub.dataset.repos["pytorch/pytorch"].issues.values()
+        if i.is_pr and i.state == "open" and i.user not in ("alice", "bob", "carol")
+    )
+
+
+def test_a_late_approval_behind_a_newer_event_is_picked_up_at_the_next_poll(tmp_path):
+    with FakeHub(now=NOW, tokens={TOKEN: "alice"}, realism=Realism.only("late_events")) as hub:
+        config = load(
+            write_config(tmp_path, hub.base_url, users=["alice"], repos=["pytorch/pytorch"])
+        )
+        run_sync(config, hub)
+        engine = open_database(config.database_url())
+        pr = _others_open_pr(hub)
+        review = hub.add_review("pytorch/pytorch", pr, "alice", "APPROVED")  # no stream shows it
+        hub.delay_event(review.id, timedelta(hours=3))
+        comment = hub.add_comment("pytorch/pytorch", pr, "alice", "one more thing")
+        hub.delay_event(comment.id, timedelta(seconds=30))
+        hub.advance(timedelta(minutes=1))
+        run_sync(config, hub)  # reads the newer comment's event; the approval is not out yet
+        assert ("review", pr) not in {(k, n) for k, _, _, n, _ in stored(engine, ["alice"])}
+        hub.advance(timedelta(hours=3))
+        run_sync(config, hub)  # the approval now sits *behind* the comment in the feed
+        assert ("review", pr) in {(k, n) for k, _, _, n, _ in stored(engine, ["alice"])}
+        assert stored(engine, ["alice"]) == expected(
+            hub.dataset, {"alice"}, EPOCH, NOW + timedelta(days=1)
+        )
+        hub.clear_requests()
+        run_sync(config, hub)  # and the feed is a free 304 again
+        feed = [r for r in hub.requests if r.path == "/users/alice/events/public"]
+        assert [r.status for r in feed] == [304]
+
+
+def test_incomplete_searches_never_move_a_checkpoint_and_the_next_run_retries(
+    tmp_path, monkeypatch, caplog
+):
+    realism = Realism.only("incomplete_search")
+    with FakeHub(now=NOW, tokens={TOKEN: "alice"}, realism=realism) as hub:
+        hub.set_rate_limit(1000, resource="search")
+        config = load(
+            write_config(tmp_path, hub.base_url, users=["alice"], repos=["pytorch/pytorch"])
+        )
+        engine = open_database(config.database_url())
+        monkeypatch.setattr(plan, "SEARCH_TRIES", 1)  # give up at the first incomplete page
+        with caplog.at_level("WARNING", logger="contribbot.sync"):
+            run_sync(config, hub)
+        assert "came back incomplete 1 times; the next run retries it" in caplog.text
+        with session_scope(engine) as session:
+            assert save.get_state(session, key="backfill:pytorch/pytorch:alice") is None
+        monkeypatch.undo()
+        pauses: list[float] = []
+        client = GitHubClient(api_url=hub.base_url, token=TOKEN, backoff_factor=0.01)
+        Sync(engine=engine, client=client, config=config, clock=hub.now, sleep=pauses.append).run()
+        assert stored(engine, ["alice"]) == expected(
+            hub.dataset, {"alice"}, EPOCH, NOW + timedelta(days=1)
+        )
+        with session_scope(engine) as session:
+            assert save.get_state(session, key="backfill:pytorch/pytorch:alice") is not None

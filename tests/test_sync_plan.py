@@ -281,3 +281,9 @@ def test_event_feed_first_read_stays_on_page_one():
     walk = EventWalk("alice", NOW, first_read=True)  # the first sync's searches cover history
     step = walk.step(None, walk.first(None), ok("e1", [event(3, -10)], next_url="e2", etag="p1"))
     assert [e["id"] for e in step.items] == ["3"] and step.next is None
+
+
+def test_events_past_the_30_day_window_are_never_handed_on_again():
+    walk = EventWalk("alice", NOW)  # their ids were pruned; a 90-day feed must not revive them
+    step = walk.step(None, walk.first(None), ok("e1", [event(5, -10), event(4, -60 * 24 * 31)]))
+    assert [e["id"] for e in step.items] == ["5"]

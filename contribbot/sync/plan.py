@@ -206,7 +206,12 @@ class EventWalk:
         """Hand on the events not handled before; read on while late ones may hide."""
         if page.not_modified:
             return Step()
-        unseen = tuple(obj for obj in page.items if int(obj["id"]) not in page.known)
+        horizon = utc_z(event_prune_before(self.now))  # ids older than this are forgotten
+        unseen = tuple(
+            obj
+            for obj in page.items
+            if int(obj["id"]) not in page.known and str(obj["created_at"]) >= horizon
+        )
         oldest = min((str(obj["created_at"]) for obj in page.items), default="")
         recent = oldest >= utc_z(self.now - LATE_WINDOW)
         more = request.page < EVENT_PAGES and not self.first_read

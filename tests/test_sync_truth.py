@@ -35,11 +35,9 @@ CASES = [*Realism.switches(), "all"]
 # Cases that need another helper's work still missing on main (reason), marked strict:
 # they start failing the suite as "XPASS" the moment that work lands.
 PENDING: dict[str, str] = {
-    "incomplete_search": "h-sync: an incomplete search page is not yet asked again within the "
-    "run (SEARCH_TRIES in sync/plan.py, not on main yet)",
     "reverts": "h-lifecycle: pr_merged per landing and pr_reverted are not in "
     "`contrib activity` on main yet",
-    "all": "needs both h-sync's search retries and h-lifecycle's pr_reverted",
+    "all": "needs h-lifecycle's pr_reverted",
 }
 
 

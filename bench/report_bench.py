@@ -13,18 +13,33 @@ then the time of each renderer on the same report.
     .venv/bin/python bench/report_bench.py                # both scenarios
     .venv/bin/python bench/report_bench.py cohort --runs 9
     .venv/bin/python bench/report_bench.py --rebuild      # regenerate the databases
+    .venv/bin/python bench/report_bench.py --baseline adea8c5^   # before and after, one run
+
+With --baseline REV, the same scenarios are first timed with the code of REV (exported
+with `git archive`, put first on PYTHONPATH, on its own cached databases),
+then with the working tree; a before/after table closes the run. With --e2e, each
+scenario also times `contrib report --week ... --format F` end to end, as a subprocess
+(start-up, config, database, candidates, rendering; the terminal format as a colour
+terminal 100 columns wide would get it).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import hashlib
 import io
 import json
+import os
 import random
+import re
+import resource
 import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -37,17 +52,30 @@ from sqlalchemy import Engine, Table, func, insert, select
 from sqlmodel import SQLModel
 
 import contribbot.store.models  # noqa: F401  (registers the tables)
-from contribbot.app.reports import build_report
 from contribbot.config import Config
 from contribbot.report.model import WeeklyReport
 from contribbot.report.render_terminal import print_terminal
 from contribbot.report.service import render
-from contribbot.report.window import resolve_window
 from contribbot.store.db import open_database, session_scope
+
+try:  # the report split in two (queries + a pure assemble), glued in app/reports.py
+    from contribbot.app.reports import build_report
+    from contribbot.report.window import resolve_window
+
+    BUILD_OPTIONS: dict[str, Any] = {"with_candidates": False}
+except ImportError:  # --baseline runs this script on older code: report/build.py
+    from contribbot.report.build import (  # type: ignore[import-not-found, no-redef]
+        build_report,
+        resolve_window,
+    )
+
+    BUILD_OPTIONS = {}
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # the same anchor as the tests
 GENERATOR_VERSION = 2  # bump when the generated data changes shape
 DEFAULT_CACHE = Path("/tmp/contribbot-bench")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+E2E_WEEK = "2026-W46"  # the last complete week before NOW, as the timed builds use
 CHUNK = 20_000
 FORMATS = ("terminal", "markdown", "html", "json")
 REVIEW_STATES = ("APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED")
@@ -292,12 +320,19 @@ def database(scenario: Scenario, cache: Path, *, rebuild: bool) -> Engine:
 
 
 def _timed(action: Callable[[], object], runs: int) -> tuple[list[float], object]:
+    """Wall times of `runs` calls (and the last result); CPU times go to _CPU."""
     times, result = [], None
+    _CPU.clear()
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = action()
         times.append(time.perf_counter() - started)
+        _CPU.append(time.process_time() - cpu)
     return times, result
+
+
+_CPU: list[float] = []  # CPU seconds of the last _timed calls: on a busy machine, wall time
+# is mostly waiting for a core, and CPU time is what a quiet machine would take
 
 
 def _row_counts(engine: Engine) -> dict[str, int]:
@@ -308,7 +343,7 @@ def _row_counts(engine: Engine) -> dict[str, int]:
         }
 
 
-def run(scenario: Scenario, *, runs: int, cache: Path, rebuild: bool) -> None:
+def run(scenario: Scenario, *, runs: int, cache: Path, rebuild: bool, e2e: int = 0) -> None:
     """Time build_report (and each renderer) for the last complete week before NOW."""
     print(f"\n[{scenario.name}] {scenario.users} user(s), {scenario.items:,} items")
     engine = database(scenario, cache, rebuild=rebuild)
@@ -323,7 +358,7 @@ def run(scenario: Scenario, *, runs: int, cache: Path, rebuild: bool) -> None:
     def build() -> WeeklyReport:
         with session_scope(engine) as session:
             return build_report(
-                session, config=config, users=users, window=window, now=NOW, with_candidates=False
+                session, config=config, users=users, window=window, now=NOW, **BUILD_OPTIONS
             )
 
     first, _ = _timed(build, 1)  # also warms SQLite's page cache
@@ -332,7 +367,8 @@ def run(scenario: Scenario, *, runs: int, cache: Path, rebuild: bool) -> None:
     median = statistics.median(times)
     contributions = sum(u.totals.total() for u in report.users)
     print(
-        f"  build_report {window.week}: median {median:.3f} s over {runs} runs "
+        f"  build_report {window.week}: median {median:.3f} s, cpu "
+        f"{statistics.median(_CPU):.3f} s over {runs} runs "
         f"(first {first[0]:.3f} s, min {min(times):.3f} s, max {max(times):.3f} s); "
         f"target {scenario.target_seconds:.1f} s -> {median / scenario.target_seconds:.0%} "
         f"of target; {contributions:,} contributions in the week"
@@ -340,10 +376,48 @@ def run(scenario: Scenario, *, runs: int, cache: Path, rebuild: bool) -> None:
     for fmt in FORMATS:
         render_times, text = _timed(functools.partial(_render, report, fmt), max(1, runs // 2))
         print(
-            f"  render {fmt:<8} median {statistics.median(render_times):.3f} s "
-            f"({len(str(text)):,} characters)"
+            f"  render {fmt:<8} median {statistics.median(render_times):.3f} s, "
+            f"cpu {statistics.median(_CPU):.3f} s ({len(str(text)):,} characters)"
         )
     engine.dispose()
+    if e2e:
+        end_to_end(scenario, cache / scenario.cache_name(), users, runs=e2e)
+
+
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def end_to_end(scenario: Scenario, path: Path, users: Sequence[str], *, runs: int) -> None:
+    """Time `contrib report` as a user runs it: a new process per run, each format."""
+    repos = [f"org/repo{n:02d}" for n in range(1, scenario.repos + 1)]
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "contrib.toml"
+        config.write_text(
+            f"[database]\nurl = {json.dumps(f'sqlite:///{path}')}\n"
+            f"[track]\nusers = {json.dumps(list(users))}\nrepos = {json.dumps(repos)}\n"
+            "[goals]\nprs_merged = 1\nreviews_given = 2\n",
+            encoding="utf-8",
+        )
+        env = {**os.environ, "FORCE_COLOR": "1", "COLUMNS": "100", "TERM": "xterm-256color"}
+        for fmt in FORMATS:
+            command = [sys.executable, "-m", "contribbot", "report", "--config", str(config)]
+            command += ["--week", E2E_WEEK, "--format", fmt]
+            times, cpus, size = [], [], 0
+            for _ in range(runs):
+                started, before = time.perf_counter(), _child_cpu()
+                done = subprocess.run(command, capture_output=True, env=env, check=False)
+                times.append(time.perf_counter() - started)
+                cpus.append(_child_cpu() - before)
+                if done.returncode != 0:
+                    print(f"  e2e {fmt}: exit {done.returncode}: {done.stderr.decode()[-300:]}")
+                    return
+                size = len(done.stdout)
+            print(
+                f"  e2e contrib report --format {fmt:<8} median {statistics.median(times):.3f} s, "
+                f"cpu {statistics.median(cpus):.3f} s over {runs} run(s) ({size:,} bytes)"
+            )
 
 
 def _render(report: WeeklyReport, fmt: str) -> str:
@@ -362,13 +436,98 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="timed runs per scenario")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="database cache dir")
     parser.add_argument("--rebuild", action="store_true", help="regenerate the databases")
+    parser.add_argument("--e2e", type=int, default=0, metavar="N", help="N end-to-end runs")
+    parser.add_argument("--baseline", metavar="REV", help="time this git revision first")
     args = parser.parse_args(argv)
     unknown = set(args.scenarios) - set(SCENARIOS)
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
-    for name in args.scenarios or list(SCENARIOS):
-        run(SCENARIOS[name], runs=args.runs, cache=args.cache, rebuild=args.rebuild)
+    names = args.scenarios or list(SCENARIOS)
+    before = _baseline(args, names) if args.baseline else None
+    if before is not None:
+        print(f"\n=== after: the working tree ({REPO_ROOT}) ===")
+    out = _Tee(sys.stdout)
+    with contextlib.redirect_stdout(out):
+        for name in names:
+            scenario = SCENARIOS[name]
+            run(scenario, runs=args.runs, cache=args.cache, rebuild=args.rebuild, e2e=args.e2e)
+    if before is not None:
+        _compare(args.baseline, before, out.getvalue())
     return 0
+
+
+# -- before and after in one run ----------------------------------------------------------
+
+
+def _baseline(args: argparse.Namespace, names: Sequence[str]) -> str:
+    """Run this benchmark with the code of `args.baseline`; returns what it printed."""
+    rev = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", args.baseline],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    print(f"=== before: {args.baseline} ({rev}) ===", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "archive", "--format=tar", rev],
+            capture_output=True,
+            check=True,
+        ).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tmp, filter="data")
+        # this script, on the old code, with its own databases (a newer schema in the
+        # shared cache would be refused by older code)
+        command = [sys.executable, str(Path(__file__).resolve()), *names]
+        command += ["--runs", str(args.runs), "--cache", str(args.cache / f"baseline-{rev}")]
+        command += ["--e2e", str(args.e2e)]
+        env = {**os.environ, "PYTHONPATH": tmp}  # its contribbot, not the installed one
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    print(done.stdout + done.stderr, flush=True)
+    return done.stdout
+
+
+_FIGURE = re.compile(
+    r"^\[(?P<scenario>\w+)\]|(?P<what>build_report|render \w+|e2e contrib report --format \w+)"
+    r"[^\n]*?median (?P<seconds>[\d.]+) s, cpu (?P<cpu>[\d.]+) s"
+)
+
+
+def _figures(text: str) -> dict[tuple[str, str], tuple[float, float]]:
+    out, scenario = {}, ""
+    for line in text.splitlines():
+        match = _FIGURE.search(line.strip())
+        if match and match["scenario"]:
+            scenario = match["scenario"]
+        elif match:
+            what = " ".join(match["what"].split()).replace("e2e contrib report --format", "e2e")
+            out[(scenario, what)] = (float(match["seconds"]), float(match["cpu"]))
+    return out
+
+
+def _compare(rev: str, before: str, after: str) -> None:
+    old, new = _figures(before), _figures(after)
+    print(f"\n=== before ({rev}) -> after: median seconds, wall (cpu), one run ===")
+    for key in new:
+        if key in old:
+            (wall_a, cpu_a), (wall_b, cpu_b) = old[key], new[key]
+            ratio = cpu_a / cpu_b if cpu_b else float("inf")
+            figures = f"{wall_a:7.3f} ({cpu_a:6.3f}) -> {wall_b:7.3f} ({cpu_b:6.3f})"
+            print(f"  {key[0]:<7} {key[1]:<16} {figures}  cpu {ratio:.1f}x faster")
+
+
+class _Tee(io.StringIO):
+    """Keeps what is printed while still printing it."""
+
+    def __init__(self, echo: Any) -> None:
+        super().__init__()
+        self.echo = echo
+
+    def write(self, text: str) -> int:
+        """Print and keep."""
+        self.echo.write(text)
+        self.echo.flush()
+        return super().write(text)
 
 
 if __name__ == "__main__":

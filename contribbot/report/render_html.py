@@ -56,6 +56,7 @@ def _template() -> Template:
     env.filters["css_name"] = lambda name: re.sub(r"[^a-z_]", "", str(name))
     env.globals.update(
         delta=t.delta,
+        trend=_trend,
         totals_rows=t.totals_rows,
         ball_text=t.ball_text,
         stale_text=t.stale_text,
@@ -95,6 +96,10 @@ def _chart(user: UserReport, slug: str) -> Markup:
     return Markup(
         history_svg(user.history, user.history_weeks, title=title, chart_id=f"{slug}-chart")
     )
+
+
+def _trend(now: int, before: int) -> str:
+    return "up" if now > before else "down" if now < before else "same"
 
 
 def _unknown_section(section: object) -> str:

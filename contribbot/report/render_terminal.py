@@ -297,7 +297,7 @@ def _bullets(
 
 def _wrap(spans: Sequence[Span], width: int, indent: str = "") -> list[Line]:
     """Spans as lines of at most `width` cells, broken at spaces; later lines indented."""
-    if sum(_cells(span.text) for span in spans) <= width:
+    if _cells("".join(span.text for span in spans)) <= width:
         return [tuple(spans)]
     lines: list[list[Span]] = [[]]
     used = 0

@@ -237,7 +237,7 @@ def heading(report: WeeklyReport) -> str:
 def is_web_url(url: str) -> bool:
     """Whether a URL from GitHub may become a link (http and https only)."""
     lowered = url.strip().lower()
-    return lowered.startswith(("https://", "http://")) and not any(c.isspace() for c in url)
+    return lowered.startswith(("https://", "http://")) and "".join(url.split()) == url
 
 
 def history_span(user: UserReport) -> str:
@@ -254,6 +254,8 @@ def one_line(text: str) -> str:
     # format characters (bidi overrides, zero-width) vanish; other controls and line
     # breaks become spaces, so words on either side stay apart (a terminal would run
     # an ESC sequence from an issue title)
+    if text.isprintable():  # no control or format character: only spaces to tidy
+        return " ".join(text.split())
     kept = (
         "" if unicodedata.category(ch) == "Cf" else ch if ch.isprintable() else " " for ch in text
     )

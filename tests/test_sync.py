@@ -10,7 +10,7 @@ import pytest
 from conftest import NOW, TOKEN, cli, load, write_config
 
 from contribbot.activity import contributions
-from contribbot.fakehub import Dataset, FakeHub
+from contribbot.fakehub import Dataset, FakeHub, build_dataset
 from contribbot.fakehub.realism import Realism
 from contribbot.github.client import GitHubClient
 from contribbot.store import save
@@ -353,7 +353,8 @@ def _others_open_pr(hub: FakeHub) -> int:
 
 
 def test_a_late_approval_behind_a_newer_event_is_picked_up_at_the_next_poll(tmp_path):
-    with FakeHub(now=NOW, tokens={TOKEN: "alice"}, realism=Realism.only("late_events")) as hub:
+    realism = Realism.only("late_events")
+    with FakeHub(build_dataset(NOW, size="small"), tokens={TOKEN: "alice"}, realism=realism) as hub:
         config = load(
             write_config(tmp_path, hub.base_url, users=["alice"], repos=["pytorch/pytorch"])
         )
@@ -383,7 +384,7 @@ def test_incomplete_searches_never_move_a_checkpoint_and_the_next_run_retries(
     tmp_path, monkeypatch, caplog
 ):
     realism = Realism.only("incomplete_search")
-    with FakeHub(now=NOW, tokens={TOKEN: "alice"}, realism=realism) as hub:
+    with FakeHub(build_dataset(NOW, size="small"), tokens={TOKEN: "alice"}, realism=realism) as hub:
         hub.set_rate_limit(1000, resource="search")
         config = load(
             write_config(tmp_path, hub.base_url, users=["alice"], repos=["pytorch/pytorch"])

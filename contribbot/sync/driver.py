@@ -202,8 +202,9 @@ class Driver:
         return outcome
 
     def saved(self, repo: str, count: int) -> None:
-        """Count saved items and tell the progress display."""
-        self.outcome(repo).items += count
+        """Count saved items (per repo; "" for a user's event feed) and tell the progress."""
+        if repo:
+            self.outcome(repo).items += count
         self.result.items += count
         self.progress.advance(count, self.client)
 

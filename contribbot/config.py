@@ -5,14 +5,11 @@ from __future__ import annotations
 import functools
 import os
 import re
-import shutil
-import subprocess
 import tomllib
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 import platformdirs
 from pydantic import (
@@ -28,12 +25,14 @@ from pydantic import (
 
 from contribbot.errors import ConfigError, UsageError
 from contribbot.report.model import TOTAL_KEYS
+from contribbot.secrets import ENV_RE
+from contribbot.secrets import is_github_com as is_github_com  # re-exported for callers
+from contribbot.secrets import resolve_token as resolve_token  # of contribbot.config
 from contribbot.timeutil import parse_clock, parse_duration, parse_weekly, zone
 
 CONFIG_ENV = "CONTRIBBOT_CONFIG"
 SECRET_KEYS = frozenset({"token", "webhook_url", "api_key"})
 CONFIG_NAME = "contrib.toml"
-ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 DEFAULT_MERGED_LABELS = ["Merged"]
@@ -323,6 +322,8 @@ def parse_config(raw: Mapping[str, Any], *, path: Path, text: str = "") -> Confi
 
 def _substitute_env(value: Any, *, path: Path, where: tuple[str, ...]) -> Any:
     if isinstance(value, str):
+        if where and where[-1] in SECRET_KEYS:
+            return value  # secrets are resolved when used (`expand_secret`), not on every load
         return ENV_RE.sub(lambda m: _env(m.group(1), path, where), value)
     if isinstance(value, dict):
         return {k: _substitute_env(v, path=path, where=(*where, k)) for k, v in value.items()}
@@ -339,7 +340,11 @@ def _env(name: str, path: Path, where: tuple[str, ...]) -> str:
 
 
 def _describe(exc: ValidationError, path: Path, text: str) -> str:
-    error = exc.errors()[0]
+    """Every problem, one per line."""
+    return "\n".join(_describe_one(error, path, text) for error in exc.errors())
+
+
+def _describe_one(error: Any, path: Path, text: str) -> str:
     loc = [str(part) for part in error["loc"] if not str(part).startswith(("function-", "tagged"))]
     loc = [p for p in loc if p not in ("slack", "zulip", "int", "dict[str,int]")]
     key = ".".join(loc) or "(top level)"
@@ -353,8 +358,7 @@ def _describe(exc: ValidationError, path: Path, text: str) -> str:
         message = f"{message}, got {type(error['input']).__name__}{shown}"
     line = _line_of(text, loc)
     where = f"{path}:{line}" if line else f"{path}"
-    extra = "" if len(exc.errors()) == 1 else f" (and {len(exc.errors()) - 1} more)"
-    return f"{where}: {key}: {message}{extra}"
+    return f"{where}: {key}: {message}"
 
 
 def _line_of(text: str, loc: list[str]) -> int | None:
@@ -368,42 +372,3 @@ def _line_of(text: str, loc: list[str]) -> int | None:
     if match is None:
         return None
     return text.count("\n", 0, match.start()) + 1
-
-
-GITHUB_COM_HOSTS = frozenset({"api.github.com", "github.com"})
-
-
-def is_github_com(api_url: str) -> bool:
-    """Whether `api_url` is github.com's API (not a GitHub Enterprise Server)."""
-    return (urlsplit(api_url).hostname or "").lower() in GITHUB_COM_HOSTS
-
-
-def resolve_token(config: Config) -> str:
-    """The token: config first; for github.com then $GITHUB_TOKEN, $GH_TOKEN and
-    `gh auth token`; for another host $GH_ENTERPRISE_TOKEN, $GITHUB_ENTERPRISE_TOKEN and
-    `gh auth token --hostname HOST` (a github.com token never goes to another host)."""
-    token = config.github.token.get_secret_value()
-    if token:
-        return token
-    api_url = config.github.api_url
-    if is_github_com(api_url):
-        names, host = ("GITHUB_TOKEN", "GH_TOKEN"), None
-    else:
-        names, host = ("GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"), urlsplit(api_url).hostname
-    for name in names:
-        if os.environ.get(name):
-            return os.environ[name]
-    return _gh_auth_token(host)
-
-
-def _gh_auth_token(host: str | None) -> str:
-    """`gh auth token` (for `host` when given); empty when gh is missing or logged out."""
-    gh = shutil.which("gh")
-    if not gh:
-        return ""
-    command = [gh, "auth", "token", *(["--hostname", host] if host else [])]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=10, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return done.stdout.strip() if done.returncode == 0 else ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from typer.testing import CliRunner
 
 from contribbot.cli import app
 from contribbot.config import Config, parse_config
-from contribbot.fakehub import FakeHub
+from contribbot.fakehub import Dataset, FakeHub
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # the data set's anchor: a Friday in 2026-W47
 TOKEN = "test-token"
@@ -87,3 +88,54 @@ def cli(*args: str) -> tuple[int, str, str]:
     """Run the CLI in-process: (exit code, stdout, stderr)."""
     result = CliRunner().invoke(app, list(args))
     return result.exit_code, result.stdout, result.stderr
+
+
+@dataclass(frozen=True)
+class Standin:
+    """The stand-in's data set, synced once per session into a database."""
+
+    url: str
+    dataset: Dataset
+
+
+@pytest.fixture(scope="session")
+def standin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Standin]:
+    """Every tracked user and repo of the stand-in synced (clock fixed at NOW), candidates too.
+
+    Syncing takes seconds; tests that only read the result copy it (`copy_standin`).
+    """
+    import engines
+
+    from contribbot.candidates.refresh import refresh_candidates
+    from contribbot.github.client import GitHubClient
+    from contribbot.store.db import open_database
+    from contribbot.sync import Sync
+
+    directory = tmp_path_factory.mktemp("standin-master")
+    master = directory / "contrib.db"
+    with FakeHub(now=NOW, tokens={TOKEN: "alice"}) as hub:
+        config = load(write_config(directory, hub.base_url))
+        engine = open_database(config.database_url())
+        client = GitHubClient(api_url=hub.base_url, token=TOKEN, backoff_factor=0.01)
+        sync = Sync(engine=engine, client=client, config=config, clock=lambda: NOW)
+        assert sync.run().exit_code == 0
+        refresh_candidates(engine=engine, client=client, config=config, clock=lambda: NOW)
+        engine.dispose()
+        dataset = hub.dataset
+    url = config.database_url()
+    kept = engines._created.pop(master, None)  # not dropped with a module's databases
+    yield Standin(url, dataset)
+    if kept is not None:
+        engines._drop([kept])
+
+
+def copy_standin(
+    standin: Standin, directory: Path, base_url: str = "http://127.0.0.1:9", **kwargs: object
+) -> Path:
+    """A private copy of the session's synced database, and a config pointing at it."""
+    from engines import copy_database
+
+    url = copy_database(standin.url, directory / "contrib.db")
+    path = directory / "contrib.toml"
+    path.write_text(config_text(base_url, url, **kwargs))  # type: ignore[arg-type]
+    return path

@@ -82,19 +82,29 @@ def test_demo_refuses_a_real_database(tmp_path):
 
 
 def test_the_demo_runs_end_to_end_and_posts_once(tmp_path):
+    import re
+
     from contribbot.fakehub.sink import Sink
 
     with Sink() as sink:
         db = tmp_path / "demo.db"
-        for _ in range(2):  # a second run on the same database is incremental, posts nothing new
-            code, out, err = cli("demo", "--db", str(db), "--quiet", "--post-to", sink.url)
-            assert code == 0, err
+        code, out, err = cli("demo", "--db", str(db), "--post-to", sink.url)
+        assert code == 0, err
+        # a second run on the same database is incremental, posts nothing new; --quiet
+        # keeps only the summary lines
+        code, quiet, err = cli("demo", "--db", str(db), "--quiet", "--post-to", sink.url)
+        assert code == 0, err
     flat = " ".join(out.split())  # the console wraps at 80 columns
     sections = ("contrib status", "contrib activity", "contrib candidates", "contrib report --week")
     assert all(section in flat for section in sections)
     assert "First sync" in flat and "Second sync (nothing changed)" in flat
     assert "0 counted against the rate limit" in flat
-    assert "already posted there" in flat  # the outbox: once per week and destination
+    top = out[out.index("Top 3 per user") : out.index("contrib report --week")]
+    scores = [float(s) for s in re.findall(r"^\W*(\d\.\d\d) ", top, re.MULTILINE)]
+    assert len(scores) >= 3 and scores == sorted(scores, reverse=True)  # as `contrib candidates`
+    assert "already posted there" in quiet
+    assert "Top 3 per user" not in quiet and "contrib report --week" not in quiet
+    assert len(quiet.splitlines()) * 5 < len(out.splitlines()), quiet
     assert len(sink.posts) == 1
     html = list(tmp_path.glob("report-*.html"))
     assert len(html) == 1 and "<svg" in html[0].read_text()

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from contribbot.cli import app
-from contribbot.config import Config, load_config, parse_config, resolve_sqlite_url
+from contribbot.config import Config, load_config, parse_config, resolve_sqlite_url, resolve_token
 from contribbot.errors import ConfigError
 
 GOOD = """\
@@ -38,8 +38,8 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_good_config_substitutes_env_and_resolves_db(tmp_path, monkeypatch):
     monkeypatch.setenv("TEST_TOKEN", "s3cret")
     config = load_config(write(tmp_path, GOOD))
-    assert config.github.token.get_secret_value() == "s3cret"
-    assert "s3cret" not in repr(config)  # secrets never print
+    assert resolve_token(config) == "s3cret"  # secrets are filled in when used
+    assert "s3cret" not in repr(config)  # and never print
     assert config.database_url() == f"sqlite:///{tmp_path}/data/contrib.db"
     assert config.repo("pytorch/pytorch").merged_labels == ["Merged", "landed"]
     assert config.repo("other/repo").merged_labels == ["Merged"]
@@ -71,8 +71,8 @@ def test_example_config_is_valid_and_documents_every_key(monkeypatch):
         ('[track]\nrepos = ["pytorch"]\n', "track.repos.0: 'pytorch' is not owner/name"),
         ('[track]\nusers = ["-bad-"]\n', "track.users.0: '-bad-' is not a GitHub login"),
         (
-            '[github]\ntoken = "${NOPE_NOT_SET}"\n',
-            "github.token: environment variable NOPE_NOT_SET",
+            '[database]\nurl = "${NOPE_NOT_SET}"\n',
+            "database.url: environment variable NOPE_NOT_SET",
         ),
         (
             "[github]\nper_page = 500\n",
@@ -185,5 +185,6 @@ def test_a_file_that_is_not_a_database(tmp_path):
     junk.write_bytes(b"this is not sqlite" * 100)
     text = f'[database]\nurl = "sqlite:///{junk}"\n[track]\nusers = ["a"]\nrepos = ["a/b"]\n'
     result = CliRunner().invoke(app, ["status", "--config", str(write(tmp_path, text))])
-    assert result.exit_code == 1 and "database: cannot open or upgrade" in result.stderr
+    assert result.exit_code == 1
+    assert f"database {tmp_path / 'junk.db'}: cannot open or upgrade" in result.stderr
     assert "Traceback" not in result.output

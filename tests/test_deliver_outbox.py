@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import respx
-from conftest import NOW, cli, load, write_config
+from conftest import NOW, cli, copy_standin, load, write_config
 from engines import stored_text
 from sqlmodel import select
 
@@ -31,14 +31,12 @@ def clock() -> datetime:
 
 
 @pytest.fixture
-def synced(tmp_path, hub):
-    """A database synced from the stand-in, and a Slack destination pointing at a local sink."""
+def synced(tmp_path, standin):
+    """A copy of the synced stand-in database, and a Slack destination at a local sink."""
     with Sink() as sink:
         extra = f'[[destinations]]\nname = "sink"\ntype = "slack"\nwebhook_url = "{sink.url}"\n'
-        config = load(write_config(tmp_path, hub.base_url, extra=extra))
+        config = load(copy_standin(standin, tmp_path, extra=extra))
         engine = open_database(config.database_url())
-        client = GitHubClient(api_url=hub.base_url, token="test-token")
-        Sync(engine=engine, client=client, config=config, clock=hub.now).run()
         yield config, engine, sink
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import NOW, TOKEN, USERS, load, write_config
+from conftest import NOW, USERS, Standin, copy_standin, load
 from engines import copy_database, db_url
 from rich.console import Console
 from sqlalchemy import Engine
@@ -25,10 +25,8 @@ from sqlmodel import Session, select
 from test_sync import expected
 
 from contribbot.app.reports import make_report
-from contribbot.candidates.refresh import refresh_candidates
 from contribbot.config import Config
-from contribbot.fakehub import Dataset, FakeHub
-from contribbot.github.client import GitHubClient
+from contribbot.fakehub import Dataset
 from contribbot.report import text as t
 from contribbot.report.model import BALLS, TOTAL_KEYS, UserReport, WeeklyReport, report_to_json
 from contribbot.report.render_html import render_html
@@ -37,7 +35,6 @@ from contribbot.report.render_terminal import print_terminal
 from contribbot.report.window import STREAK_WEEKS
 from contribbot.store.db import open_database, session_scope
 from contribbot.store.models import Account, Comment, Issue, PullRequest, Repository, Review
-from contribbot.sync import Sync
 from contribbot.timeutil import last_complete_week, shift_week, week_bounds, week_of
 
 GOLDEN_DIR = Path(__file__).parent / "golden" / "standin"
@@ -67,22 +64,16 @@ class Synced:
     dataset: Dataset
 
 
-def sync_standin(directory: Path, *, extra: str = GOALS) -> Synced:
-    """Sync every tracked user and repo of the stand-in (clock fixed at NOW), candidates too."""
-    with FakeHub(now=NOW, tokens={TOKEN: "alice"}) as hub:
-        path = write_config(directory, hub.base_url, extra=extra)
-        config = load(path)
-        engine = open_database(config.database_url())
-        client = GitHubClient(api_url=hub.base_url, token=TOKEN, backoff_factor=0.01)
-        sync = Sync(engine=engine, client=client, config=config, clock=lambda: NOW)
-        assert sync.run().exit_code == 0
-        refresh_candidates(engine=engine, client=client, config=config, clock=lambda: NOW)
-        return Synced(path, config, engine, hub.dataset)
+def sync_standin(standin: Standin, directory: Path, *, extra: str = GOALS) -> Synced:
+    """A private copy of the session's synced stand-in database, with `extra` config."""
+    path = copy_standin(standin, directory, extra=extra)
+    config = load(path)
+    return Synced(path, config, open_database(config.database_url()), standin.dataset)
 
 
 @pytest.fixture(scope="module")
-def synced(tmp_path_factory: pytest.TempPathFactory) -> Synced:
-    return sync_standin(tmp_path_factory.mktemp("standin"))
+def synced(standin: Standin, tmp_path_factory: pytest.TempPathFactory) -> Synced:
+    return sync_standin(standin, tmp_path_factory.mktemp("standin"))
 
 
 def build(

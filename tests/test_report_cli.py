@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import USERS, cli, config_text
+from conftest import USERS, Standin, cli, config_text
 from test_report_build import TOTAL_OF_KIND, Synced, busiest_week, sync_standin
 
 from contribbot.report.model import BALLS, TOTAL_KEYS
@@ -34,8 +34,8 @@ OPEN_PR_KEYS = {"repo", "number", "title", "url", "ball", "days"}
 
 
 @pytest.fixture(scope="module")
-def synced(tmp_path_factory: pytest.TempPathFactory) -> Synced:
-    return sync_standin(tmp_path_factory.mktemp("standin-cli"))
+def synced(standin: Standin, tmp_path_factory: pytest.TempPathFactory) -> Synced:
+    return sync_standin(standin, tmp_path_factory.mktemp("standin-cli"))
 
 
 @pytest.fixture(scope="module")

@@ -38,4 +38,5 @@ def test_an_unreachable_server_is_one_clear_line():
     with pytest.raises(ContribError) as caught:
         open_database("postgresql://nobody@127.0.0.1:9/nothing")  # nothing listens on port 9
     message = str(caught.value)
-    assert message.startswith("database: cannot open or upgrade: ") and "\n" not in message
+    where = "database postgresql+psycopg://nobody@127.0.0.1:9/nothing"  # named, no password
+    assert message.startswith(f"{where}: cannot open or upgrade: ") and "\n" not in message

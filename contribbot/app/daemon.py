@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import FrameType
@@ -58,7 +59,10 @@ class Daemon:
                 return
             except Exception as exc:  # a job failure must not kill the daemon
                 self.failures += 1
-                log.error("%s failed: %s", name, exc, extra={"fields": {"job": name, "ok": False}})
+                trace = traceback.format_exc()
+                fields = {"job": name, "ok": False, "traceback": trace}
+                log.error("%s failed: %s", name, exc, extra={"fields": fields})
+                log.debug("%s failed:\n%s", name, trace.rstrip())  # text logs, with --verbose
                 return
         self.failures += not run.ok
         fields = {

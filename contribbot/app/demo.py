@@ -186,7 +186,7 @@ def run_demo(*, db: Path | None, console: Console, quiet: bool, post_to: str | N
             f"{cand_client.usage.sent} requests, {cand_client.usage.spent} counted."
         )
         now = hub.now()
-    week = _show(config, console, now)
+    week = _show(config, console, now, quiet=quiet)
     if post_to:
         post_report(config, url=post_to, week=week, now=now, console=console)
     console.print(
@@ -195,8 +195,9 @@ def run_demo(*, db: Path | None, console: Console, quiet: bool, post_to: str | N
     )
 
 
-def _show(config: Config, console: Console, now: datetime) -> str:
+def _show(config: Config, console: Console, now: datetime, *, quiet: bool = False) -> str:
     from contribbot.activity import contributions
+    from contribbot.app.candidates import best_first
     from contribbot.app.reports import make_report
     from contribbot.app.status import status
     from contribbot.candidates.render import candidates_table
@@ -212,18 +213,19 @@ def _show(config: Config, console: Console, now: datetime) -> str:
         items = contributions(session, users=list(DEMO_USERS), since=week_ago, until=now)
         ranked = rank(session, config=config, users=DEMO_USERS, repos=DEMO_REPOS, now=now)
         week = busiest_week(session, users=DEMO_USERS, now=now)
-    console.print(Rule("contrib status"))
-    print_status(doc, console)
-    console.print(Rule("contrib activity (last 7 days)"))
-    print_activity(items, week_ago, now, config.report.timezone, console)
-    console.print(Rule("contrib candidates (free good-first issues, ranked per user)"))
-    rows = [r for login in DEMO_USERS for r in ranked.get(login, [])[:3]]
-    console.print(candidates_table(rows, title="Top 3 per user, best first"))
-    console.print(Rule(f"contrib report --week {week} (the busiest week)"))
     report = make_report(
         config, engine=engine, week=week, since=None, until=None, users=DEMO_USERS, now=now
     )
-    print_terminal(report, console)
+    if not quiet:
+        console.print(Rule("contrib status"))
+        print_status(doc, console)
+        console.print(Rule("contrib activity (last 7 days)"))
+        print_activity(items, week_ago, now, config.report.timezone, console)
+        console.print(Rule("contrib candidates (free good-first issues, ranked per user)"))
+        rows = best_first(ranked, DEMO_USERS, limit=3)  # the order `contrib candidates` shows
+        console.print(candidates_table(rows, title="Top 3 per user, best first"))
+        console.print(Rule(f"contrib report --week {week} (the busiest week)"))
+        print_terminal(report, console)
     html = Path(config.database_url().removeprefix("sqlite:///")).parent / f"report-{week}.html"
     html.write_text(render(report, fmt="html"), encoding="utf-8")
     console.print(f"\nThe same report as one self-contained HTML file: {html}")

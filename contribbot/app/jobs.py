@@ -13,14 +13,14 @@ from datetime import time as dt_time
 from sqlalchemy import Engine
 
 from contribbot.app.reports import make_report
-from contribbot.candidates.refresh import candidates_due, refresh_candidates
+from contribbot.candidates.refresh import RefreshResult, candidates_due, refresh_candidates
 from contribbot.config import Config
 from contribbot.deliver import outbox
 from contribbot.deliver.service import SendSummary, audience, destinations, plan_report, send_due
 from contribbot.github.client import GitHubClient
 from contribbot.store import save
 from contribbot.store.db import session_scope
-from contribbot.sync import Sync
+from contribbot.sync import Progress, Sync, SyncResult
 from contribbot.timeutil import (
     last_daily_fire,
     last_weekly_fire,
@@ -54,19 +54,32 @@ class JobRun:
     ok: bool = True
 
 
-def poll(
+@dataclass(frozen=True)
+class Polled:
+    """What one sync (and the candidates refresh it triggered, if due) did."""
+
+    result: SyncResult
+    refreshed: RefreshResult | None
+    reconciled: bool
+
+    @property
+    def errors(self) -> list[str]:
+        """One line per repo or user that failed."""
+        return [e for o in self.result.outcomes for e in (o.error, *o.problems) if e]
+
+
+def sync_and_refresh(
     engine: Engine,
     config: Config,
     client: GitHubClient,
     *,
     clock: Clock,
-    should_stop: Callable[[], bool],
+    should_stop: Callable[[], bool] = lambda: False,
     reconcile: bool | None = None,
-) -> JobRun:
-    """Sync what changed; once a day (or when asked) also reconcile by search; refresh
-    candidates when due."""
-    started, sent, spent = time.monotonic(), client.usage.sent, client.usage.spent
-    unchanged = client.usage.not_modified
+    progress: Progress | None = None,
+) -> Polled:
+    """Sync what changed (reconciling by search once a day, or when asked), then refresh
+    the candidates when due. `contrib sync`, the daemon and workers all run this."""
     if reconcile is None:
         reconcile = _reconcile_due(engine, clock())
     result = Sync(
@@ -76,27 +89,49 @@ def poll(
         should_stop=should_stop,
         clock=clock,
         reconcile=reconcile,
+        progress=progress,
     ).run()
-    extra = ""
     if reconcile and not result.stopped and result.exit_code == 0:
         with session_scope(engine) as session:
             save.set_state(session, key=RECONCILED_KEY, value=utc_z(clock()), now=clock())
+    refreshed = None
     if not result.stopped:
         with session_scope(engine) as session:
-            refresh = candidates_due(session, config=config, now=clock())
-        if refresh:
-            done = refresh_candidates(
+            due = candidates_due(session, config=config, now=clock())
+        if due:
+            refreshed = refresh_candidates(
                 engine=engine, client=client, config=config, clock=clock, should_stop=should_stop
             )
-            extra = (
-                f"; candidates: {done.listed} listed, {done.timelines_changed} timelines changed"
-            )
-    errors = [e for o in result.outcomes for e in (o.error, *o.problems) if e]
+    return Polled(result=result, refreshed=refreshed, reconciled=reconcile)
+
+
+def poll(
+    engine: Engine,
+    config: Config,
+    client: GitHubClient,
+    *,
+    clock: Clock,
+    should_stop: Callable[[], bool],
+    reconcile: bool | None = None,
+) -> JobRun:
+    """The daemon's poll: `sync_and_refresh`, as one log line."""
+    started, sent, spent = time.monotonic(), client.usage.sent, client.usage.spent
+    unchanged = client.usage.not_modified
+    done = sync_and_refresh(
+        engine, config, client, clock=clock, should_stop=should_stop, reconcile=reconcile
+    )
+    extra = ""
+    if done.refreshed is not None:
+        extra = (
+            f"; candidates: {done.refreshed.listed} listed, "
+            f"{done.refreshed.timelines_changed} timelines changed"
+        )
+    errors = done.errors
     return JobRun(
-        job="reconcile" if reconcile else "poll",
-        message=f"{result.items} items saved{extra}"
-        + (" (stopped early)" if result.stopped else "")
-        + (f"; {'; '.join(e for e in errors if e)}" if errors else ""),
+        job="reconcile" if done.reconciled else "poll",
+        message=f"{done.result.items} items saved{extra}"
+        + (" (stopped early)" if done.result.stopped else "")
+        + (f"; {'; '.join(errors)}" if errors else ""),
         requests=client.usage.sent - sent,
         spent=client.usage.spent - spent,
         not_modified=client.usage.not_modified - unchanged,
@@ -188,6 +223,28 @@ def deliver_daily(
     )
 
 
+def plan_candidates(
+    engine: Engine,
+    config: Config,
+    *,
+    period: str,
+    week: str,
+    now: datetime,
+    only: str | None = None,
+) -> int:
+    """Plan the good-first-issue digest (with `week`'s report) for destinations that want it."""
+    return _plan(
+        engine,
+        config,
+        kind="candidates",
+        period=period,
+        week=week,
+        day=None,
+        now=now,
+        only=only,
+    )
+
+
 def _plan(
     engine: Engine,
     config: Config,
@@ -251,16 +308,7 @@ def deliver_due(
         planned += deliver_weekly(engine, config, week=week, now=now)
         # the digest goes out with the weekly report, labelled with the week it is for
         this_week = shift_week(week, 1, zone(config.report.timezone))
-        planned += _plan(
-            engine,
-            config,
-            kind="candidates",
-            period=this_week,
-            week=week,
-            day=None,
-            now=now,
-            only=None,
-        )
+        planned += plan_candidates(engine, config, period=this_week, week=week, now=now)
     day = daily_due(config, now)
     if day is not None and not synced_since(
         engine, config, datetime.combine(day + timedelta(days=1), dt_time(0), tzinfo=report_tz)

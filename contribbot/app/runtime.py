@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
-from contribbot.config import Config, find_config, is_github_com, load_config, resolve_token
-from contribbot.errors import ConfigError
-from contribbot.github.client import GitHubClient
-from contribbot.github.errors import TokenMissing
-from contribbot.store.db import open_database
+from contribbot.config import Config, find_config, load_config
+from contribbot.errors import BusyError, ConfigError, ContribError, UsageError
+from contribbot.secrets import is_github_com, resolve_token
+from contribbot.store.db import describe, open_database
 from contribbot.store.lock import database_lock
 
+if TYPE_CHECKING:  # PyGithub is imported only by commands that make requests
+    from contribbot.github.client import GitHubClient
+
 log = logging.getLogger("contribbot")
+_opened: list[str] = []  # the databases this process opened, to name one in an error
 
 
 def load(explicit: Path | None) -> Config:
@@ -32,9 +37,60 @@ def load(explicit: Path | None) -> Config:
     return load_config(path)
 
 
+def tracked(config: Config, requested: Sequence[str] | None) -> list[str]:
+    """The users a command is about: those asked for (each must be tracked), or all."""
+    if not requested:
+        return list(config.track.users)
+    known = {u.lower(): u for u in config.track.users}
+    for login in requested:
+        if login.lower() not in known:
+            shown = ", ".join(config.track.users) or "nobody yet"
+            raise UsageError(f"{login} is not tracked (tracked: {shown})")
+    return [known[login.lower()] for login in requested]
+
+
 def database(config: Config) -> Engine:
     """The upgraded database of `config`."""
-    return open_database(config.database_url())
+    engine = open_database(config.database_url())
+    _opened.append(describe(engine))
+    return engine
+
+
+def database_failure(exc: Exception) -> ContribError | None:
+    """A database error in the middle of a run, as one line naming the database.
+
+    Every page is saved in one transaction, so the failed one was rolled back: nothing
+    half-written stays behind and the next run continues from the last saved page.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, DBAPIError):
+        return None
+    where = _opened[-1] if _opened else "(not opened yet)"
+    reason = " ".join(str(exc.orig if exc.orig is not None else exc).split())
+    lower = reason.lower()
+    if "disk is full" in lower or "no space left" in lower:
+        return ContribError(
+            f"database {where}: the disk is full ({_free_space(where)} free); the last page "
+            "was rolled back: free some space and run it again"
+        )
+    if "locked" in lower:
+        return BusyError(f"database {where} is locked by another program ({reason}); try again")
+    if "readonly" in lower or "read-only" in lower:
+        return ContribError(f"database {where} is read-only ({reason})")
+    return ContribError(f"database {where}: {reason}")
+
+
+def _free_space(where: str) -> str:
+    try:
+        free = float(shutil.disk_usage(Path(where).parent).free)
+    except OSError:
+        return "unknown"
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if free < 1024 or unit == "GiB":
+            return f"{free:.0f} {unit}" if unit == "bytes" else f"{free:.1f} {unit}"
+        free /= 1024
+    return "unknown"
 
 
 def github_client(
@@ -43,6 +99,9 @@ def github_client(
     """A GitHub client from `[github]`; `sleep` is how it waits (a truthy return stops it).
 
     Without a token it refuses, unless `[github] anonymous = true`."""
+    from contribbot.github.client import GitHubClient
+    from contribbot.github.errors import TokenMissing
+
     gh = config.github
     token = resolve_token(config) if token is None else token
     if not token:

@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from contribbot.config import Config
+from contribbot.secrets import unset_secrets
 from contribbot.store import save
 from contribbot.store.models import Account, Comment, Issue, Review, SyncTask
 
@@ -94,4 +95,4 @@ def status(session: Session, *, config: Config) -> dict[str, Any]:
     }
     # repo_id() may have added rows for never-synced repos: keep status read-only
     session.rollback()
-    return {"repos": repos, "rate_limit": rates}
+    return {"repos": repos, "rate_limit": rates, "notes": unset_secrets(config)}

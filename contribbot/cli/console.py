@@ -5,23 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.logging import RichHandler
-from rich.progress import (
-    BarColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+if TYPE_CHECKING:  # rich is imported only when a terminal shows it
+    from rich.progress import Progress, TaskID
 
-from contribbot.github.client import GitHubClient
+    from contribbot.github.client import GitHubClient
 
 QUIET_LOGGERS = ("httpx", "httpcore", "urllib3", "github", "alembic", "apscheduler")
-stderr = Console(stderr=True)
 
 
 class JsonFormatter(logging.Formatter):
@@ -48,8 +39,13 @@ def setup_logging(*, quiet: bool = False, verbose: bool = False, json_lines: boo
     if json_lines:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
-    elif stderr.is_terminal:
-        handler = RichHandler(console=stderr, show_path=False, markup=False, rich_tracebacks=False)
+    elif sys.stderr.isatty():
+        from rich.console import Console
+        from rich.logging import RichHandler
+
+        handler = RichHandler(
+            console=Console(stderr=True), show_path=False, markup=False, rich_tracebacks=False
+        )
     else:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
@@ -69,7 +65,16 @@ class SyncProgress:
         self.items = 0
         self._bar: Progress | None = None
         self._task: TaskID | None = None
-        if not quiet and stderr.is_terminal:
+        if not quiet and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
             self._bar = Progress(
                 SpinnerColumn(),
                 TextColumn("[bold]{task.description}"),
@@ -78,7 +83,7 @@ class SyncProgress:
                 TextColumn("· {task.fields[requests]} requests ({task.fields[spent]} spent)"),
                 TextColumn("· rate limit {task.fields[rate]}"),
                 TimeElapsedColumn(),
-                console=stderr,
+                console=Console(stderr=True),
                 transient=True,
             )
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 
 from contribbot.config import LOGIN_RE, parse_config
 from contribbot.errors import UsageError
 
 TEMPLATE = """\
-# contribbot configuration; see config.example.toml in the project for every key.
+# contribbot configuration: what you need to start. Every other key is at the end of this
+# file, commented out, with its default: uncomment what you want to change.
 # `${{NAME}}` in a string is replaced by the environment variable NAME.
 
 [github]
@@ -40,12 +42,21 @@ timezone = "UTC"                     # weeks run Monday to Monday in this zone
 """
 
 
+def every_key() -> str:
+    """The shipped config.example.toml, commented out, to append to a starter config."""
+    example = resources.files("contribbot").joinpath("config.example.toml").read_text("utf-8")
+    lines = [
+        f"# {line}" if line and not line.startswith("#") else line for line in example.splitlines()
+    ]
+    return "\n# " + "-" * 76 + "\n# Every key (config.example.toml):\n" + "\n".join(lines) + "\n"
+
+
 def write_starter_config(path: Path, *, users: list[str], repos: list[str], force: bool) -> Path:
     """Write the starter config for `users` and `repos`; refuse to overwrite without `force`."""
     for login in users:
         if not LOGIN_RE.match(login):
             raise UsageError(f"--user: {login!r} is not a GitHub login")
-    text = TEMPLATE.format(users=json.dumps(users), repos=json.dumps(repos))
+    text = TEMPLATE.format(users=json.dumps(users), repos=json.dumps(repos)) + every_key()
     import tomllib
 
     parse_config(tomllib.loads(text), path=path, text=text)  # the same checks as loading it later

@@ -50,7 +50,7 @@ def print_status(doc: dict[str, Any], console: Console) -> None:
         last = repo["last_synced"]
         synced = f"synced {last.replace('T', ' ')[:16]} UTC" if last else "never synced"
         pending = f", {repo['pending_fetches']} fetches pending" if repo["pending_fetches"] else ""
-        title = f"{repo['repo']} · {synced} · {repo['items_stored']} items{pending}"
+        title = f"{repo['repo']} · {synced} · {repo['items_stored']} issues and PRs stored{pending}"
         table = Table(title=title, title_justify="left")
         table.add_column("user", no_wrap=True)
         for column in ("PRs", "issues", "reviews", "comments"):
@@ -72,6 +72,8 @@ def print_status(doc: dict[str, Any], console: Console) -> None:
             f"rate limit ({resource}): {rate['remaining']} of {rate['limit']} left, "
             f"resets {reset} UTC"
         )
+    for note in doc.get("notes", []):
+        console.print(Text(f"note: {note}", style="yellow"))
 
 
 def deliveries_table(rows: Sequence[Delivery]) -> Table:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from contribbot.store.models import Delivery
+from contribbot.timeutil import utc_z
 
 OPEN = ("pending", "sending")
 RETRY_BASE = timedelta(minutes=5)  # a failed post is tried again after 5 min, 10, 20... (6 h cap)
@@ -126,3 +127,21 @@ def mark_done(
 def listing(session: Session, *, limit: int = 200) -> list[Delivery]:
     """The newest outbox rows first."""
     return list(session.exec(select(Delivery).order_by(col(Delivery.id).desc()).limit(limit)))
+
+
+def delivery_to_json(row: Delivery) -> dict[str, Any]:
+    """One outbox row as `contrib deliveries --format json` shows it."""
+    return {
+        "id": row.id,
+        "destination": row.destination,
+        "kind": row.kind,
+        "subject": row.subject,
+        "period": row.period,
+        "part": row.part,
+        "parts": row.parts,
+        "status": row.status,
+        "attempts": row.attempts,
+        "sent_at": utc_z(row.sent_at) if row.sent_at else None,
+        "message_id": row.message_id,
+        "error": row.error,
+    }

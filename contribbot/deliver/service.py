@@ -20,8 +20,9 @@ from contribbot.deliver.digest import slack_digest, zulip_digest
 from contribbot.deliver.slack import render_slack
 from contribbot.deliver.transport import DeliveryResult, post_slack, post_zulip
 from contribbot.deliver.zulip import render_zulip
-from contribbot.errors import UsageError
+from contribbot.errors import ConfigError, UsageError
 from contribbot.report.model import WeeklyReport
+from contribbot.secrets import expand_secret
 from contribbot.store import save
 from contribbot.store.db import session_scope
 from contribbot.store.models import Delivery
@@ -152,6 +153,15 @@ def _send_to(
     with session_scope(engine) as session:
         rows = outbox.due(session, destination=destination.name, now=clock(), manual=retry_failed)
         ids = [row.id for row in rows]
+    if not ids:
+        return
+    try:
+        secret = _secret(destination)  # only now: an unset variable blocks this one alone
+    except ConfigError as exc:
+        summary.failed += 1
+        summary.problems[destination.name] = str(exc).removeprefix(f"{destination.name}: ")
+        log.error("%s", exc)
+        return
     for index, row_id in enumerate(ids):
         with session_scope(engine) as session:
             row = session.get(Delivery, row_id)
@@ -162,7 +172,7 @@ def _send_to(
             label += f" ({row.part}/{row.parts})"
         if index and isinstance(destination, SlackDestination):
             sleep(SLACK_PACE_S)
-        result = _post(destination, payload, client, sleep)
+        result = _post(destination, secret, payload, client, sleep)
         with session_scope(engine) as session:
             row = session.get(Delivery, row_id)
             assert row is not None
@@ -196,19 +206,27 @@ def _record(session: Any, row: Delivery, result: DeliveryResult, now: datetime) 
     outbox.mark_done(session, row=row, status=status, now=now, error=result.detail)
 
 
+def _secret(destination: Destination) -> str:
+    """The destination's webhook URL or API key, `${NAME}` filled in from the environment."""
+    if isinstance(destination, SlackDestination):
+        return expand_secret(destination.webhook_url, owner=destination.name)
+    return expand_secret(destination.api_key, owner=destination.name)
+
+
 def _post(
     destination: Destination,
+    secret: str,
     payload: dict[str, Any],
     client: httpx.Client,
     sleep: Callable[[float], object],
 ) -> DeliveryResult:
     if isinstance(destination, SlackDestination):
-        return post_slack(client, destination.webhook_url.get_secret_value(), payload, sleep=sleep)
+        return post_slack(client, secret, payload, sleep=sleep)
     return post_zulip(
         client,
         destination.site,
         destination.email,
-        destination.api_key.get_secret_value(),
+        secret,
         destination.channel,
         str(payload["topic"]),
         str(payload["content"]),

@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sqlite3
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlmodel import Session
 
 from contribbot.errors import ContribError, UsageError
+from contribbot.store.revisions import migrations_dir, shipped_chain
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-
-
-def migrations_dir() -> Path:
-    """Where the Alembic scripts are: shipped inside the package as contribbot.migrations."""
-    return Path(str(resources.files("contribbot.migrations")))
 
 
 def driver_url(url: str) -> str:
@@ -69,33 +67,110 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def alembic_config(engine: Engine) -> AlembicConfig:
     """An Alembic config that runs the packaged migrations on `engine`."""
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(migrations_dir()))
     config.attributes["engine"] = engine
     return config
 
 
+def describe(engine: Engine) -> str:
+    """The database as a user knows it: the SQLite file, or the URL without its password."""
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        return engine.url.database
+    return engine.url.render_as_string(hide_password=True)
+
+
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at (None for a fresh one)."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def head_revision(engine: Engine) -> str | None:
+def head_revision(engine: Engine | None = None) -> str | None:
     """The newest revision shipped with this version of contribbot."""
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    return shipped_chain().head
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str | None]:
-    """Bring the database to the newest revision; returns (before, after)."""
+    """Bring the database to the newest revision; returns (before, after).
+
+    Alembic is imported only when there is something to upgrade. A database from a newer
+    contribbot, or one holding someone else's tables, is refused before anything is written.
+    """
     try:
-        before = current_revision(engine)
-        head = head_revision(engine)
-        if before != head:
+        tables, before = _peek(engine)
+        chain = shipped_chain()
+        if before != chain.head:
+            _refuse_strangers(engine, tables, before, chain.known)
+            from alembic import command
+
             command.upgrade(alembic_config(engine), "head")
-    except DatabaseError as exc:  # locked, unreadable, unreachable, or not a database at all
-        raise ContribError(f"database: cannot open or upgrade: {one_line(exc.orig)}") from None
-    return before, head
+    except (DatabaseError, sqlite3.Error) as exc:  # locked, unreadable, unreachable, not a db
+        reason = one_line(exc.orig if isinstance(exc, DatabaseError) else exc)
+        raise ContribError(
+            f"database {describe(engine)}: cannot open or upgrade: {reason}{_read_only(engine)}"
+        ) from None
+    return before, chain.head
+
+
+def _peek(engine: Engine) -> tuple[set[str], str | None]:
+    """The tables and the stored revision, read without writing (not even WAL mode)."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if path and path != ":memory:":
+        if not Path(path).exists():
+            return set(), None
+        uri = f"file:{urllib.parse.quote(path)}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as connection:
+            tables = {
+                row[0]
+                for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            if "alembic_version" not in tables:
+                return tables, None
+            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            return tables, row[0] if row else None
+    with engine.connect() as connection:
+        tables = set(inspect(connection).get_table_names())
+    return tables, current_revision(engine) if "alembic_version" in tables else None
+
+
+def _refuse_strangers(
+    engine: Engine, tables: set[str], revision: str | None, known: frozenset[str]
+) -> None:
+    if revision in known:
+        return
+    theirs = tables - {"alembic_version"}
+    if theirs and not theirs & _our_tables():
+        raise UsageError(
+            f"database {describe(engine)} holds other tables than contribbot's "
+            f"({', '.join(sorted(theirs)[:3])}{', ...' if len(theirs) > 3 else ''}); "
+            "point [database] url at a new file"
+        )
+    if revision is not None:
+        raise UsageError(
+            f"database {describe(engine)}: this database was written by a newer contribbot "
+            f"(revision {revision}); upgrade contribbot"
+        )
+
+
+def _our_tables() -> set[str]:
+    from sqlmodel import SQLModel
+
+    import contribbot.store.models  # noqa: F401  (registers the tables)
+
+    return set(SQLModel.metadata.tables)
+
+
+def _read_only(engine: Engine) -> str:
+    """A hint when a SQLite file cannot be written: WAL mode needs its directory writable."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if path and path != ":memory:" and not os.access(Path(path).parent, os.W_OK):
+        return " (its directory is read-only)"
+    return ""
 
 
 def open_database(url: str) -> Engine:

@@ -1,0 +1,120 @@
+"""How long does `contrib` take to answer? Start-up time of the everyday commands.
+
+Runs each command as a fresh process (`python -m contribbot ...`), several times, and
+prints the median wall time. The read-only commands run on a demo database, made once
+per source tree with `contrib demo --db` (the stand-in is gone afterwards: these
+commands make no request).
+
+    .venv/bin/python bench/startup.py                      # the installed contribbot
+    .venv/bin/python bench/startup.py --runs 15
+    .venv/bin/python bench/startup.py --tree before=/tmp/base --tree after=.
+
+`--tree LABEL=PATH` runs a source tree instead of the installed package (PYTHONPATH=PATH;
+the tree needs `contribbot/migrations` to point at its `migrations/`, e.g. a symlink), so
+an old commit and the current one are measured in one run, alternating, on the same
+machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+TARGETS = {"--help": 0.3, "--version": 0.3, "status": 0.6, "activity": 0.6, "report json": 0.6}
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "--help": ("--help",),
+    "--version": ("--version",),
+    "status": ("status", "--config", "{config}"),
+    "activity": ("activity", "--config", "{config}"),
+    "report json": ("report", "--format", "json", "--config", "{config}"),
+}
+
+
+@dataclass(frozen=True)
+class Tree:
+    """Where contribbot is imported from: the installed package (path None) or a source tree."""
+
+    label: str
+    path: Path | None
+
+    def env(self) -> dict[str, str]:
+        """The environment of one run (no colours, no user config)."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CONTRIBBOT_")}
+        env.update(NO_COLOR="1", TERM="dumb", COLUMNS="100")
+        if self.path is not None:
+            env["PYTHONPATH"] = str(self.path)
+        return env
+
+
+def run(tree: Tree, args: Sequence[str], cwd: Path) -> float:
+    """Seconds one `python -m contribbot ARGS` took; exits if the command failed."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "contribbot", *args],
+        cwd=cwd,
+        env=tree.env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(
+            f"{tree.label}: contrib {' '.join(args)} exited {done.returncode}: "
+            f"{done.stderr.strip()[-400:]}"
+        )
+    return seconds
+
+
+def make_demo(tree: Tree, where: Path) -> Path:
+    """A demo database for `tree`; returns the config `contrib demo` wrote beside it."""
+    where.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    run(tree, ("demo", "--db", str(where / "contrib.db"), "--quiet"), where)
+    print(f"{tree.label}: demo database made in {time.perf_counter() - started:.1f} s")
+    return where / "contrib-demo.toml"
+
+
+def parse_tree(text: str) -> Tree:
+    """LABEL=PATH -> Tree."""
+    label, sep, path = text.partition("=")
+    if not sep or not label:
+        raise argparse.ArgumentTypeError(f"{text!r}: use LABEL=PATH")
+    return Tree(label, Path(path).resolve())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Time every command for every tree and print the medians against the targets."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9, help="timed runs per command and tree")
+    parser.add_argument("--tree", type=parse_tree, action="append", help="LABEL=PATH")
+    args = parser.parse_args(argv)
+    trees: list[Tree] = args.tree or [Tree("installed", None)]
+    with tempfile.TemporaryDirectory(prefix="contrib-startup-") as tmp:
+        configs = {t.label: make_demo(t, Path(tmp) / t.label) for t in trees}
+        times: dict[tuple[str, str], list[float]] = {}
+        for _ in range(args.runs + 1):  # the first round warms the page cache, untimed
+            for name, template in COMMANDS.items():
+                for tree in trees:  # alternate trees so load changes hit them alike
+                    cmd = [a.format(config=configs[tree.label]) for a in template]
+                    seconds = run(tree, cmd, configs[tree.label].parent)
+                    times.setdefault((tree.label, name), []).append(seconds)
+    print(f"\nmedian of {args.runs} runs (s), python -m contribbot, {os.cpu_count()} CPUs")
+    header = f"{'command':<14}" + "".join(f"{t.label:>12}" for t in trees) + f"{'target':>9}"
+    print(header)
+    for name in COMMANDS:
+        cells = "".join(f"{statistics.median(times[(t.label, name)][1:]):>12.3f}" for t in trees)
+        print(f"{name:<14}{cells}{TARGETS[name]:>9.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""`contrib sync` and `contrib daemon`: fetching from GitHub, by hand or on a schedule."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+import typer
+
+from contribbot.cli.base import ConfigOpt, QuietOpt, app, error_line, fail_cleanly, say
+from contribbot.errors import UsageError
+
+
+@app.command()
+@fail_cleanly
+def sync(
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait if the daemon is busy with the database.")
+    ] = 60.0,
+    reconcile: Annotated[
+        bool,
+        typer.Option(help="Also search for what changed since the last reconciliation."),
+    ] = False,
+) -> None:
+    """Fetch your PRs, issues, reviews and comments from GitHub into the database.
+
+    The first run searches your history; later runs only ask what changed
+    (conditional requests: an idle poll costs no rate limit). Safe to interrupt.
+
+    Example: contrib sync --config contrib.toml
+    """
+    from contribbot.app import jobs, runtime
+    from contribbot.cli.console import SyncProgress, setup_logging
+
+    setup_logging(quiet=quiet, verbose=verbose)
+    cfg = runtime.load(config)
+    if not cfg.track.repos or not cfg.track.users:
+        raise UsageError(f"{cfg.path}: [track] needs at least one user and one repo")
+    engine = runtime.database(cfg)
+    client = runtime.github_client(cfg)
+    with runtime.exclusive(cfg, wait_s=wait, what="contrib sync"):
+        with SyncProgress(quiet=quiet) as bar:
+            done = jobs.sync_and_refresh(
+                engine,
+                cfg,
+                client,
+                clock=lambda: datetime.now(UTC),
+                reconcile=reconcile,
+                progress=bar,
+            )
+    if not quiet:
+        result = done.result
+        others = client.usage.sent - result.spend.requests  # the candidates' re-check
+        say(
+            f"synced {len(cfg.track.repos)} repo(s): {result.items} records saved (issues, PRs, "
+            f"reviews, comments; updates of known ones count again); {result.spend.line()}"
+            + (f"; candidates: {others} requests" if others else "")
+        )
+        if done.refreshed is not None:
+            r = done.refreshed
+            say(
+                f"candidates: {r.listed} listed, {r.new} new, {r.closed} closed, "
+                f"{r.timelines_checked} timelines checked ({r.timelines_changed} changed)"
+            )
+    for problem in done.errors:
+        error_line(problem)
+    raise typer.Exit(done.result.exit_code)
+
+
+@app.command()
+@fail_cleanly
+def daemon(
+    config: ConfigOpt = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Run what is due, then exit (for cron).")
+    ] = False,
+    log_format: Annotated[
+        Literal["text", "json"],
+        typer.Option("--log-format", help="text or json (for log collectors)."),
+    ] = "text",
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Debug logging (tracebacks of failed jobs).")
+    ] = False,
+) -> None:
+    """Poll GitHub, refresh candidates and post reports on the [schedule], until stopped.
+
+    One daemon per database. SIGTERM or Ctrl-C finishes the page in hand and exits 0.
+
+    Example: contrib daemon --config ~/.config/contribbot/contrib.toml
+
+    Example (cron): */15 * * * * contrib daemon --once --config /path/contrib.toml
+    """
+    from contribbot.app import runtime
+    from contribbot.app.daemon import Daemon
+    from contribbot.cli.console import setup_logging
+
+    setup_logging(json_lines=log_format == "json", verbose=verbose)
+    cfg = runtime.load(config)
+    if not cfg.track.repos or not cfg.track.users:
+        raise UsageError(f"{cfg.path}: [track] needs at least one user and one repo")
+    engine = runtime.database(cfg)
+    with runtime.exclusive(cfg, wait_s=0, what="contrib daemon"):
+        stopping = threading.Event()
+        client = runtime.github_client(cfg, sleep=stopping.wait)
+        runner = Daemon(config=cfg, engine=engine, client=client, stopping=stopping)
+        if once:
+            if not runner.once():
+                raise typer.Exit(1)  # so cron notices
+        else:
+            runner.serve()

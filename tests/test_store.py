@@ -6,7 +6,7 @@ import pytest
 from engines import ON_POSTGRES, db_url
 from sqlalchemy import text
 
-from contribbot.errors import ContribError
+from contribbot.errors import ContribError, UsageError
 from contribbot.store.db import current_revision, head_revision, make_engine, open_database
 
 
@@ -40,3 +40,10 @@ def test_an_unreachable_server_is_one_clear_line():
     message = str(caught.value)
     where = "database postgresql+psycopg://nobody@127.0.0.1:9/nothing"  # named, no password
     assert message.startswith(f"{where}: cannot open or upgrade: ") and "\n" not in message
+
+
+def test_a_missing_driver_says_which_extra_brings_it():
+    with pytest.raises(UsageError) as caught:
+        make_engine("postgresql+pg8000://u@127.0.0.1:9/db")  # a driver contribbot does not ship
+    assert "the driver for postgresql+pg8000 is missing" in str(caught.value)
+    assert "pip install 'contribbot[postgres]'" in str(caught.value)

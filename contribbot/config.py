@@ -36,6 +36,7 @@ CONFIG_NAME = "contrib.toml"
 LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 DEFAULT_MERGED_LABELS = ["Merged"]
+DEFAULT_REVERTED_LABELS = ["Reverted"]
 MIN_INTERVALS = {"poll_every": "1m", "candidates": "10m", "misfire_grace": "1m"}
 DEFAULT_CANDIDATE_LABELS = [
     "good first issue",
@@ -126,6 +127,7 @@ class RepoConfig(_Strict):
     """[repos."owner/name"]: per-repository rules."""
 
     merged_labels: list[str] = Field(default_factory=lambda: list(DEFAULT_MERGED_LABELS))
+    reverted_labels: list[str] = Field(default_factory=lambda: list(DEFAULT_REVERTED_LABELS))
     candidate_labels: list[str] = Field(default_factory=lambda: list(DEFAULT_CANDIDATE_LABELS))
     label_weights: dict[str, float] = Field(default_factory=dict)
 

@@ -28,12 +28,21 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, col
 
-from contribbot.store.models import Account, Comment, Issue, PullRequest, Repository, Review
+from contribbot.store.models import (
+    Account,
+    Comment,
+    Issue,
+    PRLifecycle,
+    PullRequest,
+    Repository,
+    Review,
+)
 from contribbot.timeutil import utc_z
 
 KINDS = (
     "pr_opened",
     "pr_merged",
+    "pr_reverted",
     "pr_closed",
     "issue_opened",
     "issue_closed",
@@ -44,6 +53,7 @@ KINDS = (
 TOTAL_OF_KIND = {
     "pr_opened": "prs_opened",
     "pr_merged": "prs_merged",
+    "pr_reverted": "prs_reverted",
     "pr_closed": "prs_closed",
     "issue_opened": "issues_opened",
     "issue_closed": "issues_closed",
@@ -142,7 +152,10 @@ def _events(
         col(Issue.created_at),
         col(Issue.id),
     ).where(by_users, _window(Issue.created_at, since, until))
-    # a PR lands once: merged (by GitHub, or by label on close); otherwise it is closed
+    # without a timeline, a PR lands once: merged (by GitHub, or by label on close);
+    # otherwise it is closed. With one, each landing, revert and unmerged close is a row
+    # of pr_lifecycle (activity/lifecycle.py decides them)
+    no_timeline = col(PullRequest.timeline_at).is_(None)
     merged = (
         event(
             literal("pr_merged"),
@@ -152,7 +165,7 @@ def _events(
             merged_by_label=col(PullRequest.merged_by_label),
         )
         .join(PullRequest, col(PullRequest.issue_id) == Issue.id)
-        .where(col(Issue.is_pr), _window(PullRequest.merged_at, since, until))
+        .where(col(Issue.is_pr), no_timeline, _window(PullRequest.merged_at, since, until))
         # "+ 0": walk the window on ix_pr_merged_issue; without ANALYZE statistics SQLite
         # would rather read every PR the users ever wrote, through the author index
         .where((col(Issue.author_id) + 0).in_(user_ids))
@@ -166,7 +179,18 @@ def _events(
         )
         .outerjoin(PullRequest, col(PullRequest.issue_id) == Issue.id)
         .where(by_users, col(Issue.state) == "closed", col(PullRequest.merged_at).is_(None))
-        .where(_window(Issue.closed_at, since, until))
+        .where(no_timeline, _window(Issue.closed_at, since, until))
+    )
+    landed_or_reverted = (
+        event(
+            col(PRLifecycle.kind),
+            col(Issue.author_id),
+            col(PRLifecycle.at),
+            col(Issue.id),
+            merged_by_label=col(PRLifecycle.by_label),
+        )
+        .join(Issue, col(Issue.id) == PRLifecycle.issue_id)
+        .where(_window(PRLifecycle.at, since, until), (col(Issue.author_id) + 0).in_(user_ids))
     )
     # reviews of other people's PRs; a pending review is not submitted yet
     reviewed = (
@@ -195,7 +219,7 @@ def _events(
         .where(col(Comment.author_id).in_(user_ids), col(Comment.kind) == "issue")
         .where(_window(Comment.created_at, since, until))
     )
-    return union_all(opened, merged, closed, reviewed, commented)
+    return union_all(opened, merged, closed, landed_or_reverted, reviewed, commented)
 
 
 def contributions(

@@ -50,9 +50,16 @@ def tracked(config: Config, requested: Sequence[str] | None) -> list[str]:
 
 
 def database(config: Config) -> Engine:
-    """The upgraded database of `config`."""
+    """The upgraded database of `config`, its PR histories derived with its label rules."""
+    from datetime import UTC, datetime
+
+    from contribbot.activity.history import rederive_if_changed
+    from contribbot.store.db import session_scope
+
     engine = open_database(config.database_url())
     _opened.append(describe(engine))
+    with session_scope(engine) as session:  # changed merged/reverted labels: no requests
+        rederive_if_changed(session, config=config, now=datetime.now(UTC))
     return engine
 
 

@@ -92,6 +92,45 @@ class PullRequest(SQLModel, table=True):
     merged_at: datetime | None = _time()
     merged_by_label: bool = Field(default=False)
     files: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # set once its timeline was read: then its landings, reverts and close come from
+    # the `pr_lifecycle` rows, not from merged_at/closed_at
+    timeline_at: datetime | None = _time()
+
+
+class LifecycleEventRecord(SQLModel, table=True):
+    """A raw timeline event of a tracked PR (labeled, unlabeled, closed, reopened, merged).
+
+    Kept as GitHub sent it, so a change of `merged_labels`/`reverted_labels` re-derives
+    the history without asking GitHub again.
+    """
+
+    __tablename__ = "lifecycle_event"
+    __table_args__ = (Index("ix_lifecycle_event_issue", "issue_id", "created_at"),)
+
+    id: int = Field(primary_key=True, sa_type=BigInteger)  # GitHub's event id
+    issue_id: int = Field(foreign_key="issue.id", sa_type=BigInteger)
+    event: str = Field(max_length=20)
+    label: str | None = Field(default=None, max_length=200)
+    actor: str | None = Field(default=None, max_length=100)
+    commit_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _time(nullable=False)
+
+
+class PRLifecycle(SQLModel, table=True):
+    """Derived from `lifecycle_event`: each landing (pr_merged), revert (pr_reverted) and
+    unmerged close (pr_closed) of a PR, at the time it happened."""
+
+    __tablename__ = "pr_lifecycle"
+    __table_args__ = (
+        Index("ix_pr_lifecycle_at_issue", "at", "issue_id"),
+        Index("ix_pr_lifecycle_issue", "issue_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issue.id", sa_type=BigInteger)
+    kind: str = Field(max_length=20)
+    at: datetime = _time(nullable=False)
+    by_label: bool = Field(default=False)
 
 
 class Review(SQLModel, table=True):

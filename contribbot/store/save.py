@@ -36,6 +36,20 @@ def effective_merge(data: IssueData, merged_labels: Iterable[str]) -> tuple[date
     return None, False
 
 
+def owes_timeline(
+    before: tuple[str, list[str]] | None, data: IssueData, merged_labels: Iterable[str], seen: bool
+) -> bool:
+    """Whether a saved PR owes a timeline fetch (its landings and reverts): it is new, or its
+    state or labels changed, and it carries a merged label (sticky: a PR the bot landed keeps
+    it through reverts) or its timeline was read before."""
+    if not data.is_pr or data.merged_at is not None:  # GitHub's own merge needs no timeline
+        return False
+    if before is not None and before == (data.state, sorted(data.labels)):
+        return False
+    wanted = {label.lower() for label in merged_labels}
+    return seen or bool(wanted & {label.lower() for label in data.labels})
+
+
 def repo_id(session: Session, *, full_name: str) -> int:
     """The row id of `full_name` (GitHub names are case-insensitive), created on first use."""
     cache: dict[str, int] = session.info.setdefault(_REPO_CACHE, {})
@@ -94,16 +108,23 @@ def save_issue(session: Session, *, data: IssueData, merged_labels: Iterable[str
         "html_url": data.html_url,
     }
     issue = session.get(Issue, data.id)
+    before = None if issue is None else (issue.state, sorted(issue.labels))
     if issue is None:
         issue = Issue(id=data.id, **fields)
     else:
         issue.sqlmodel_update(fields)
     session.add(issue)
     if data.is_pr:
-        merged_at, by_label = effective_merge(data, merged_labels)
         pr = session.get(PullRequest, data.id) or PullRequest(issue_id=data.id)
-        pr.draft, pr.merged_at, pr.merged_by_label = data.draft, merged_at, by_label
+        pr.draft = data.draft
+        if pr.timeline_at is None or data.merged_at is not None:  # else the timeline decides
+            pr.merged_at, pr.merged_by_label = effective_merge(data, merged_labels)
         session.add(pr)
+        if owes_timeline(before, data, merged_labels, pr.timeline_at is not None):
+            # the sync fetches it for tracked authors' PRs only (activity/history.py)
+            enqueue(
+                session, kind="timeline", repo=data.repo, number=data.number, now=data.updated_at
+            )
     return issue
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from contribbot.activity.history import rederive_if_changed
 from contribbot.config import Config
 from contribbot.github.client import GitHubClient
 from contribbot.github.errors import RUN_ENDING, BadRequest, NotFound, WaitInterrupted
@@ -101,6 +102,8 @@ class Sync(Driver):
         """Sync every repo; a missing repo is reported and the others go on."""
         before = usage_mark(self.client)
         synced: list[str] = []
+        with self.session() as session:  # label rules changed: re-derive, no requests
+            rederive_if_changed(session, config=self.config, now=self.now())
         try:
             for repo in self.config.track.repos:
                 if self._guard(repo, self._sync_repo):
@@ -213,8 +216,8 @@ class Sync(Driver):
                 task_id, kind, number = task.id, TASKS[task.kind], task.number
                 self.progress.step(f"{repo}: {task.kind} of #{number}")
                 parent = self._parent(session, repo, number)
-                if parent is None or (kind.prs_only and not parent.is_pr):
-                    session.delete(task)  # gone, or not a PR after all: nothing more to owe
+                if parent is None or not kind.wanted(self, session, parent):
+                    session.delete(task)  # gone, not a PR after all, or not a tracked author's
                     continue
                 parent_id = parent.id
             walk = ListWalk(kind.path.format(repo=repo, number=number), self.client.per_page)

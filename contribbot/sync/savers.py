@@ -12,17 +12,19 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from contribbot.activity.history import save_timeline_page
 from contribbot.github.client import NotFound
 from contribbot.github.parse import (
     CommentData,
     parse_event,
     parse_issue,
     parse_issue_comment,
+    parse_lifecycle_event,
     parse_review,
     parse_review_comment,
 )
 from contribbot.store import save
-from contribbot.store.models import Account, Issue
+from contribbot.store.models import Account, Issue, Repository
 from contribbot.sync.driver import Driver, PageSaver
 from contribbot.sync.plan import (
     SAVE,
@@ -192,6 +194,23 @@ def _comment_saver(parser: Callable[[Item], CommentData]) -> _ListSave:
     return save_comments
 
 
+def _save_timeline(d: Driver, session: Session, parent: Issue, items: tuple[Item, ...]) -> int:
+    """A page of a PR's timeline: its lifecycle events, and the landings/reverts they make."""
+    events = [e for e in map(parse_lifecycle_event, items) if e is not None]
+    repo = session.get(Repository, parent.repo_id)
+    assert repo is not None
+    rules = d.config.repo(repo.full_name)
+    save_timeline_page(
+        session,
+        pr_id=parent.id,
+        events=events,
+        merged_labels=rules.merged_labels,
+        reverted_labels=rules.reverted_labels,
+        now=d.now(),
+    )
+    return len(events)
+
+
 @dataclass(frozen=True)
 class TaskKind:
     """A follow-up fetch: the list to walk, how to save it, and whether only PRs have it."""
@@ -199,6 +218,13 @@ class TaskKind:
     path: str  # {repo} and {number} are filled in
     save: _ListSave
     prs_only: bool = False
+    tracked_author_only: bool = False  # owed by save_issue for any PR; read for ours only
+
+    def wanted(self, d: Driver, session: Session, parent: Issue) -> bool:
+        """Whether this fetch is still worth a request for `parent`."""
+        if self.prs_only and not parent.is_pr:
+            return False
+        return not self.tracked_author_only or tracked_id(d, session, parent.author_id)
 
 
 TASKS: dict[str, TaskKind] = {
@@ -208,6 +234,13 @@ TASKS: dict[str, TaskKind] = {
     ),
     "review_comments": TaskKind(
         "/repos/{repo}/pulls/{number}/comments", _comment_saver(parse_review_comment)
+    ),
+    # landings and reverts (activity/lifecycle.py); owed when a PR's state or labels change
+    "timeline": TaskKind(
+        "/repos/{repo}/issues/{number}/timeline",
+        _save_timeline,
+        prs_only=True,
+        tracked_author_only=True,
     ),
 }
 

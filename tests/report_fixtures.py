@@ -8,6 +8,7 @@ than a report shows, and titles carrying Markdown, HTML, mentions and emoji.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -208,3 +209,17 @@ def empty_week_report() -> WeeklyReport:
 def no_users_report() -> WeeklyReport:
     """A report with nobody in it."""
     return _report()
+
+
+def reverted_week_report() -> WeeklyReport:
+    """alice's week with a landing that was reverted, and the reverted PR open again."""
+    user = alice()
+    reverted = _item(167001, DANGEROUS_TITLE, "pr_reverted", 20)
+    return _report(
+        replace(
+            user,
+            totals=replace(user.totals, prs_reverted=1),
+            reverted_prs=(reverted,),
+            open_prs=(_pr(167001, DANGEROUS_TITLE, "reverted", 2, 2),),
+        )
+    )

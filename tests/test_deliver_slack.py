@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -298,3 +299,12 @@ def _assert_within_limits(payload: dict[str, object]) -> None:
             assert len(block["text"]["text"]) <= MAX_SECTION_TEXT
             assert len(block.get("fields", [])) <= MAX_FIELDS
             assert all(len(f["text"]) <= MAX_FIELD_TEXT for f in block.get("fields", []))
+
+
+def test_reverts_are_listed_beside_merges():
+    from report_fixtures import reverted_week_report
+
+    joined = "\n".join(t for p in render_slack(reverted_week_report()) for t in _texts(p))
+    assert "*Reverted this week* (1)" in joined
+    assert joined.index("*Merged this week*") < joined.index("*Reverted this week*")
+    assert "PRs reverted" in json.dumps(render_slack(reverted_week_report()))

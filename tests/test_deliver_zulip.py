@@ -213,3 +213,11 @@ def test_goals_streak_and_only_the_top_candidates_are_listed() -> None:
     assert "- ❌ PRs merged ≥ 3: missed (2 of 3), hit 6/12 weeks" in message.content
     shown = [n for n in range(1, 6) if f"cand{n}" in message.content]
     assert shown == list(range(1, text.MAX_CANDIDATES + 1))
+
+
+def test_reverts_are_listed_beside_merges():
+    from report_fixtures import reverted_week_report
+
+    content = "\n".join(m.content for m in render_zulip(reverted_week_report()))
+    assert "**Reverted this week (1)**" in content and "| PRs reverted | 1 |" in content
+    assert content.index("Merged this week") < content.index("Reverted this week")

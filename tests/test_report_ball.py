@@ -74,3 +74,26 @@ def test_dismissed_review_puts_it_back_in_the_queue():
         [ReviewEvent("a", "CHANGES_REQUESTED", at(1)), ReviewEvent("a", "DISMISSED", at(2))]
     )
     assert (state.ball, state.since) == ("awaiting_review", at(2))
+
+
+def test_reverted_is_the_authors_move_until_someone_reviews_again():
+    approved = [ReviewEvent("maint", "APPROVED", at(1))]
+    state = ball_in_court(
+        author="alice",
+        opened_at=T0,
+        draft=False,
+        reviews=approved,
+        author_replies=[],
+        reverted_at=at(3),
+    )
+    assert (state.ball, state.since) == ("reverted", at(3))  # the approval before is spent
+    again = [*approved, ReviewEvent("maint", "CHANGES_REQUESTED", at(4))]
+    state = ball_in_court(
+        author="alice",
+        opened_at=T0,
+        draft=False,
+        reviews=again,
+        author_replies=[],
+        reverted_at=at(3),
+    )
+    assert (state.ball, state.since) == ("changes_requested", at(4))

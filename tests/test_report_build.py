@@ -237,13 +237,16 @@ def test_every_open_pr_of_alice_has_the_right_ball(synced):
     report = build(synced, week=week_of(NOW, UTC), users=("alice",))  # as of NOW, mid-week
     open_prs = {p.number: p for p in user(report, "alice").open_prs}
     assert set(ds.alice_open_prs.values()) <= set(open_prs)
-    for ball in BALLS:
+    # the story has no reverted PR (the stand-in's reverts switch is separate);
+    # tests/test_activity_history.py shows a reverted PR's ball against the stand-in
+    balls = [b for b in BALLS if b != "reverted"]
+    for ball in balls:
         assert open_prs[ds.alice_open_prs[ball]].ball == ball, ball
     idle = open_prs[ds.alice_open_prs["idle"]]
     assert idle.ball == "author_replied" and idle.stale
     assert [p.number for p in open_prs.values() if p.stale] == [idle.number]
     as_json = {p["number"]: p for p in report_to_json(report)["users"][0]["open_prs"]}
-    assert {as_json[ds.alice_open_prs[b]]["ball"] for b in BALLS} == set(BALLS)
+    assert {as_json[ds.alice_open_prs[b]]["ball"] for b in balls} == set(balls)
 
 
 def test_days_in_each_ball_state_come_from_the_timeline(synced):

@@ -28,6 +28,7 @@ from report_fixtures import (
     cohort_report,
     empty_week_report,
     no_users_report,
+    reverted_week_report,
     single_report,
 )
 from rich.console import Console
@@ -483,3 +484,15 @@ def test_terminal_summary_stacks_when_a_table_would_not_fit() -> None:
     summary = out.split("Summary\n", 1)[1].split("\n\n", 1)[0]
     assert summary.startswith(f"{long_login} PRs opened 3 · PRs merged 2")
     assert max(len(line) for line in summary.splitlines()) <= 80
+
+
+@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+def test_every_format_shows_reverts_beside_merges(fmt):
+    out = " ".join(RENDERERS[fmt](reverted_week_report()).split())
+    for phrase in (
+        "PRs reverted",
+        "Reverted this week",
+        "reverted 2 days ago; your move to re-land it",
+    ):
+        assert phrase in out, (fmt, phrase)
+    assert out.index("Merged this week") < out.index("Reverted this week")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from contribbot.report.facts import ReportFacts
 from contribbot.report.model import (
+    CONTRIBUTION_KEYS,
     HISTORY_WEEKS,
     TOTAL_KEYS,
     Goal,
@@ -80,6 +81,7 @@ def _user(
         previous_totals=_totals(facts, mine, previous_start, previous_end),
         open_prs=tuple(pulls.get(login.lower(), ())),
         merged_prs=_refs(mine, window, "pr_merged"),
+        reverted_prs=_refs(mine, window, "pr_reverted"),
         opened_prs=_refs(mine, window, "pr_opened"),
         reviews=_refs(mine, window, "review"),
         issues=_refs(mine, window, "issue_opened", "issue_closed"),
@@ -100,10 +102,14 @@ def _chart(
     weekly: Sequence[Mapping[str, int]], weeks: Sequence[str]
 ) -> tuple[tuple[int, ...], tuple[str, ...]]:
     """The last HISTORY_WEEKS for the chart; none for a user with nothing in the lookback."""
-    if not any(sum(week.values()) for week in weekly):
+    if not any(map(_contributions, weekly)):
         return (), ()  # "No history yet." reads better than a flat line
     recent = weekly[-HISTORY_WEEKS:]
-    return tuple(sum(w.values()) for w in recent), tuple(weeks[-HISTORY_WEEKS:])
+    return tuple(map(_contributions, recent)), tuple(weeks[-HISTORY_WEEKS:])
+
+
+def _contributions(week: Mapping[str, int]) -> int:
+    return sum(week[k] for k in CONTRIBUTION_KEYS)
 
 
 def _totals(
@@ -121,7 +127,7 @@ def _streak(weekly: Sequence[Mapping[str, int]], key: str | None, *, in_progress
 
     A week still in progress without one yet does not break the streak (nor extend it).
     """
-    values = [sum(week.values()) if key is None else week[key] for week in weekly]
+    values = [_contributions(week) if key is None else week[key] for week in weekly]
     if in_progress and values and values[-1] == 0:
         values.pop()
     count = 0

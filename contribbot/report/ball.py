@@ -35,6 +35,7 @@ def ball_in_court(
     draft: bool,
     reviews: Sequence[ReviewEvent],
     author_replies: Sequence[datetime],
+    reverted_at: datetime | None = None,
 ) -> BallState:
     """Decide the ball state of an open PR.
 
@@ -43,10 +44,16 @@ def ball_in_court(
     - a reviewer's latest decisive review is CHANGES_REQUESTED, or reviewers only
       commented: the author's move, `changes_requested` (since that review), unless
       the author commented or replied in a review thread after it: `author_replied`;
-    - otherwise, with an approval standing: `approved` (since the latest approval).
+    - otherwise, with an approval standing: `approved` (since the latest approval);
+    - a landed PR that was reverted (and reopened) is the author's move, `reverted` (since
+      the revert), until someone reviews it again: reviews before the revert are spent.
     """
     if draft:
         return BallState("draft", opened_at)
+    if reverted_at is not None:
+        reviews = [r for r in reviews if r.at > reverted_at]
+        if not [r for r in reviews if r.reviewer.lower() != author.lower()]:
+            return BallState("reverted", reverted_at)
     others = sorted(
         (r for r in reviews if r.reviewer.lower() != author.lower()), key=lambda r: r.at
     )

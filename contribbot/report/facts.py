@@ -31,6 +31,7 @@ class PRFacts:
     draft: bool
     reviews: list[ReviewEvent] = field(default_factory=list)
     author_replies: list[datetime] = field(default_factory=list)
+    reverted_at: datetime | None = None  # landed, then reverted: the revert stands
 
 
 @dataclass(frozen=True)

@@ -15,23 +15,29 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from contribbot.timeutil import utc_z
 
-Ball = Literal["awaiting_review", "changes_requested", "approved", "draft", "author_replied"]
+Ball = Literal[
+    "awaiting_review", "changes_requested", "approved", "draft", "author_replied", "reverted"
+]
 BALLS: tuple[Ball, ...] = (
     "awaiting_review",
     "changes_requested",
     "approved",
     "draft",
     "author_replied",
+    "reverted",
 )
 TOTAL_KEYS: tuple[str, ...] = (
     "prs_opened",
     "prs_merged",
+    "prs_reverted",
     "prs_closed",
     "issues_opened",
     "issues_closed",
     "reviews_given",
     "comments",
 )
+# a revert is counted and shown, but it is not something the user did: not a contribution
+CONTRIBUTION_KEYS: tuple[str, ...] = tuple(k for k in TOTAL_KEYS if k != "prs_reverted")
 HISTORY_WEEKS = 12
 
 
@@ -46,10 +52,11 @@ class Totals:
     issues_closed: int = 0
     reviews_given: int = 0
     comments: int = 0
+    prs_reverted: int = 0  # last: positional Totals(...) stay valid
 
     def total(self) -> int:
-        """All contributions together."""
-        return sum(getattr(self, k) for k in TOTAL_KEYS)
+        """All contributions together (reverts are not contributions)."""
+        return sum(getattr(self, k) for k in CONTRIBUTION_KEYS)
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,7 @@ class UserReport:
     previous_totals: Totals
     open_prs: tuple[OpenPR, ...] = ()
     merged_prs: tuple[ItemRef, ...] = ()
+    reverted_prs: tuple[ItemRef, ...] = ()
     opened_prs: tuple[ItemRef, ...] = ()
     reviews: tuple[ItemRef, ...] = ()
     issues: tuple[ItemRef, ...] = ()
@@ -222,6 +230,7 @@ def _user_json(user: UserReport) -> dict[str, Any]:
             for p in user.open_prs
         ],
         "merged_prs": [_item_json(i) for i in user.merged_prs],
+        "reverted_prs": [_item_json(i) for i in user.reverted_prs],
         "opened_prs": [_item_json(i) for i in user.opened_prs],
         "reviews": [_item_json(i) for i in user.reviews],
         "issues": [_item_json(i) for i in user.issues],

@@ -16,6 +16,7 @@ from contribbot.report import text as t
 from contribbot.report.model import CandidateRef, Goal, ItemRef, OpenPR, UserReport, WeeklyReport
 
 MERGED = "Merged this week"
+REVERTED = "Reverted this week"
 OPENED = "Opened this week"
 OPEN_PRS = "Open PRs"
 GOALS = "Goals"
@@ -111,6 +112,7 @@ def user_outline(report: WeeklyReport, user: UserReport) -> tuple[Section, ...]:
         Overview(user, tuple(t.user_facts(user))),
         None if t.has_week_items(user) else Note(t.EMPTY_WEEK),
         _items(MERGED, [_entry(report, i) for i in user.merged_prs]),
+        _items(REVERTED, [_entry(report, i) for i in user.reverted_prs]),
         _items(OPENED, [_entry(report, i) for i in user.opened_prs]),
         OpenPRList(OPEN_PRS, user.open_prs),
         GoalList(GOALS, user.goals) if user.goals else None,

@@ -29,8 +29,10 @@ def open_pr(fact: PRFacts, as_of: datetime, stale_after_days: int) -> OpenPR:
         draft=fact.draft,
         reviews=fact.reviews,
         author_replies=fact.author_replies,
+        reverted_at=fact.reverted_at,
     )
-    last_change = max([fact.opened_at, *(r.at for r in fact.reviews), *fact.author_replies])
+    changes = [fact.opened_at, *(r.at for r in fact.reviews), *fact.author_replies]
+    last_change = max([*changes, *([fact.reverted_at] if fact.reverted_at else [])])
     idle = max(0, (as_of - last_change).days)
     return OpenPR(
         repo=fact.repo,

@@ -22,6 +22,7 @@ from contribbot.store.models import (
     Account,
     Comment,
     Issue,
+    PRLifecycle,
     PullRequest,
     Repository,
     Review,
@@ -84,6 +85,7 @@ def open_pr_facts(session: Session, *, accounts: dict[int, str], as_of: datetime
         return []
     ids = _open_pr_ids(list(accounts), as_of)
     facts = _pr_facts(session, ids, accounts, as_of)
+    _apply_lifecycle(session, facts, ids, as_of)
     if facts:
         _add_reviews(session, facts, ids, as_of)
         _add_author_comments(session, facts, ids, as_of)
@@ -124,6 +126,26 @@ def _pr_facts(
         pr_id: PRFacts(repo, number, title, url, accounts[author_id], opened_at, draft)
         for pr_id, repo, number, title, url, author_id, opened_at, draft in rows
     }
+
+
+def _apply_lifecycle(
+    session: Session, facts: dict[int, PRFacts], ids: CompoundSelect[tuple[int]], as_of: datetime
+) -> None:
+    """From the timeline: a PR whose last event by as_of is a landing or close was not open
+    then (a later re-open moved its closed_at); one whose last event is a revert is `reverted`."""
+    rows = session.execute(
+        select(col(PRLifecycle.issue_id), col(PRLifecycle.kind), col(PRLifecycle.at))
+        .where(col(PRLifecycle.issue_id).in_(ids), col(PRLifecycle.at) < as_of)
+        .order_by(col(PRLifecycle.at), col(PRLifecycle.id))
+    )
+    last: dict[int, tuple[str, datetime]] = {pr_id: (kind, at) for pr_id, kind, at in rows}
+    for pr_id, (kind, at) in last.items():
+        if pr_id not in facts:
+            continue
+        if kind == "pr_reverted":
+            facts[pr_id].reverted_at = at
+        else:
+            del facts[pr_id]
 
 
 def _add_reviews(

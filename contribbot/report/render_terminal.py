@@ -157,7 +157,11 @@ def _summary(users: Sequence[UserReport], width: int) -> list[Line]:
 
 
 def _summary_cells(user: UserReport) -> list[str]:
-    counts = [str(v) for v in t.totals_values(user.totals)]
+    totals, counts = user.totals, []
+    for key in t.TOTAL_LABELS:  # reverts go beside merges ("2 (1 reverted)"): 80 columns
+        if key != "prs_reverted":
+            reverted = f" ({totals.prs_reverted} reverted)" if totals.prs_reverted else ""
+            counts.append(f"{getattr(totals, key)}{reverted if key == 'prs_merged' else ''}")
     return [*counts, t.total_with_delta(user), t.weeks_text(user.streak_weeks)]
 
 

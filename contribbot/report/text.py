@@ -14,6 +14,7 @@ from contribbot.report.model import Goal, ItemRef, OpenPR, Totals, UserReport, W
 TOTAL_LABELS: dict[str, str] = {
     "prs_opened": "PRs opened",
     "prs_merged": "PRs merged",
+    "prs_reverted": "PRs reverted",
     "prs_closed": "PRs closed unmerged",
     "issues_opened": "Issues opened",
     "issues_closed": "Issues closed",
@@ -81,6 +82,8 @@ def ball_text(pr: OpenPR) -> str:
         return "approved, not merged yet"
     if pr.ball == "draft":
         return "draft"
+    if pr.ball == "reverted":
+        return f"reverted {days_ago(pr.days)}; your move to re-land it"
     return f"you replied {days_ago(pr.days)}; waiting on reviewers"
 
 
@@ -196,7 +199,7 @@ def totals_values(totals: Totals) -> list[int]:
 
 def has_week_items(user: UserReport) -> bool:
     """Whether anything happened this week worth listing."""
-    lists = (user.merged_prs, user.opened_prs, user.reviews, user.issues)
+    lists = (user.merged_prs, user.reverted_prs, user.opened_prs, user.reviews, user.issues)
     return user.totals.total() > 0 or any(lists)
 
 

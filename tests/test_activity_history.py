@@ -3,16 +3,18 @@ reverts at the times they happened, the ball, and re-derivation without requests
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
-from conftest import NOW, TOKEN, load, write_config
+from conftest import NOW, TOKEN, cli, load, write_config
 
-from contribbot.activity import contributions
+from contribbot.activity import account_ids, contributions
 from contribbot.activity.history import rederive_if_changed
 from contribbot.fakehub import FakeHub
 from contribbot.fakehub.model import Issue
 from contribbot.github.client import GitHubClient
 from contribbot.report.pulls import open_prs
+from contribbot.report.queries import open_pr_facts
 from contribbot.store.db import open_database, session_scope
 from contribbot.sync import Sync
 
@@ -66,7 +68,9 @@ def test_reverted_before_first_sync_and_between_polls(tmp_path, hub):
     (later_landing,) = _times(later, "closed")
     assert _lifecycle_rows(config, later.number) == [("pr_merged", later_landing)]
     with session_scope(open_database(config.database_url())) as session:
-        pulls = open_prs(session, users=["alice"], as_of=hub.now(), stale_after_days=14)
+        accounts = account_ids(session, ["alice"])
+        facts = open_pr_facts(session, accounts=accounts, as_of=hub.now())
+    pulls = open_prs(facts, as_of=hub.now(), stale_after_days=14)
     ball = {p.number: p.ball for p in pulls["alice"]}
     assert ball[early.number] == "reverted"
     assert later.number not in ball
@@ -126,6 +130,22 @@ def test_changed_label_rules_re_derive_without_requests(tmp_path, hub):
         rederive_if_changed(session, config=config, now=hub.now())
         assert rederive_if_changed(session, config=config, now=hub.now()) == 0  # unchanged
     assert [k for k, _ in _lifecycle_rows(config, pr.number)] == ["pr_merged", "pr_reverted"]
+    assert len(hub.requests) == sent
+
+    # the same through the CLI: opening the database re-derives with the file's rules
+    write_config(
+        tmp_path,
+        hub.base_url,
+        users=["alice"],
+        repos=[REPO],
+        extra=f'[repos."{REPO}"]\nreverted_labels = ["Backed out"]\n',
+    )
+    code, out, _ = cli(
+        "activity", "--config", str(path), "--since", "2026-11-01", "--format", "json"
+    )
+    assert code == 0
+    kinds = [row["kind"] for row in json.loads(out) if row["number"] == pr.number]
+    assert kinds == ["pr_opened", "pr_merged", "pr_reverted"]  # a reopen after a landing
     assert len(hub.requests) == sent
 
 

@@ -34,11 +34,7 @@ PT = "pytorch/pytorch"
 CASES = [*Realism.switches(), "all"]
 # Cases that need another helper's work still missing on main (reason), marked strict:
 # they start failing the suite as "XPASS" the moment that work lands.
-PENDING: dict[str, str] = {
-    "reverts": "h-lifecycle: pr_merged per landing and pr_reverted are not in "
-    "`contrib activity` on main yet",
-    "all": "needs h-lifecycle's pr_reverted",
-}
+PENDING: dict[str, str] = {}
 
 
 def _sleep(seconds: float) -> None:

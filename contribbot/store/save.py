@@ -42,12 +42,14 @@ def owes_timeline(
     """Whether a saved PR owes a timeline fetch (its landings and reverts): it is new, or its
     state or labels changed, and it carries a merged label (sticky: a PR the bot landed keeps
     it through reverts) or its timeline was read before."""
-    if not data.is_pr or data.merged_at is not None:  # GitHub's own merge needs no timeline
+    if not data.is_pr or (before is not None and before == (data.state, sorted(data.labels))):
         return False
-    if before is not None and before == (data.state, sorted(data.labels)):
+    if seen:
+        return True
+    if data.merged_at is not None:  # GitHub's own merge: merged_at says it all
         return False
     wanted = {label.lower() for label in merged_labels}
-    return seen or bool(wanted & {label.lower() for label in data.labels})
+    return bool(wanted & {label.lower() for label in data.labels})
 
 
 def repo_id(session: Session, *, full_name: str) -> int:
@@ -121,7 +123,7 @@ def save_issue(session: Session, *, data: IssueData, merged_labels: Iterable[str
             pr.merged_at, pr.merged_by_label = effective_merge(data, merged_labels)
         session.add(pr)
         if owes_timeline(before, data, merged_labels, pr.timeline_at is not None):
-            # the sync fetches it for tracked authors' PRs only (activity/history.py)
+            # the sync fetches it for tracked authors' PRs only (sync/savers.py)
             enqueue(
                 session, kind="timeline", repo=data.repo, number=data.number, now=data.updated_at
             )

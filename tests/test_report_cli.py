@@ -13,7 +13,7 @@ from conftest import USERS, Standin, cli, config_text
 from test_report_build import TOTAL_OF_KIND, Synced, busiest_week, sync_standin
 
 from contribbot.report.model import BALLS, TOTAL_KEYS
-from contribbot.timeutil import shift_week, week_bounds
+from contribbot.timeutil import shift_week, week_bounds, week_of
 
 USER_KEYS = {
     "login",
@@ -178,6 +178,13 @@ def test_output_writes_json_to_the_file(synced, tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))  # written atomically, nothing left behind
 
 
+def hostile_week(synced: Synced) -> str:
+    """The week the PR with the hostile title landed in."""
+    closed = synced.dataset.issue(*synced.dataset.landmarks["xss_pr"]).closed_at
+    assert closed is not None
+    return week_of(closed, UTC)
+
+
 def test_output_writes_a_blog_post_with_front_matter(synced, tmp_path):
     target = tmp_path / "post.md"
     code, _, err = cli(
@@ -185,7 +192,7 @@ def test_output_writes_a_blog_post_with_front_matter(synced, tmp_path):
         "--config",
         str(synced.path),
         "--week",
-        busiest_week(synced.dataset),
+        hostile_week(synced),
         "--format",
         "markdown",
         "--front-matter",
@@ -195,7 +202,7 @@ def test_output_writes_a_blog_post_with_front_matter(synced, tmp_path):
     assert code == 0, err
     text = target.read_text(encoding="utf-8")
     assert text.startswith("---\ntitle: ") and "\n## alice\n" in text
-    assert "<script>" not in text
+    assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
 
 def test_output_to_a_missing_directory_is_one_line(synced, tmp_path):

@@ -75,13 +75,19 @@ def _alice(gen: Gen, story: Story) -> None:
     busy = [_busy_time(gen, story) for _ in range(BUSY_PRS)]
     start = gen.now - ALICE_HISTORY
     spread = [_spread_time(gen, story, start) for _ in range(40 + 2 + 5)]
+    hostile = None
     for index, at in enumerate(sorted(busy)):
         title = XSS_TITLE if index == 2 else None
         pr = _alice_landed(gen, at, hours=(3, 20), title=title)
         if title:
-            story.landmarks["xss_pr"] = pr
-    for at in spread[:40]:
-        _alice_landed(gen, at, hours=(24, 144))
+            hostile = pr
+    quiet = [_alice_landed(gen, at, hours=(24, 144)) for at in spread[:40]]
+    # The hostile title stays in the data set for the escaping tests, but in a quiet week, so
+    # the demo's showcase (the busiest week) does not open with it. Titles are swapped after
+    # the fact: every random draw stays where it was, so the rest of the data set is unchanged.
+    assert hostile is not None
+    hostile.title, quiet[0].title = quiet[0].title, hostile.title
+    story.landmarks["xss_pr"] = quiet[0]
     for at in spread[40:42]:
         pr = scripted_pr(gen, ALICE, PYTORCH, at, "module: nn")
         end = gen.after(at, 24, 96)

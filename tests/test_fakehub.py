@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -925,8 +926,11 @@ def test_standalone_entry_point() -> None:
     )
     try:
         assert process.stdout is not None
-        base_url = process.stdout.readline().split()[-1]
-        token = process.stdout.readline().split()[1]
+        lines: list[str] = []  # it prints the config lines that point contribbot at it
+        while not lines or not lines[-1].startswith("repos ="):
+            lines.append(process.stdout.readline().rstrip("\n"))
+        printed = tomllib.loads("\n".join(lines))
+        base_url, token = printed["github"]["api_url"], printed["github"]["token"]
         answer = httpx.get(f"{base_url}/user", headers={"Authorization": f"token {token}"})
         assert answer.json()["login"] == "alice"
     finally:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from contribbot.github.parse import parse_links
+from contribbot.sync import plan
 from contribbot.sync.plan import (
     DONE,
     EVENT_PAGES,
@@ -92,6 +93,14 @@ def test_stream_304_saves_nothing_and_moves_nothing():
         state, STREAM.first(state), page_from(url="u", status=304, data=None, etag=None, links={})
     )
     assert step.items == () and step.state is None and step.next is None and step.remember is None
+
+
+def test_stream_hands_on_the_last_minutes_again_for_githubs_lag():
+    state = StreamMark(since=z(0), seen=z(30)).dump()
+    page = ok("u1", [comment(9, 31), comment(8, 29), comment(7, 27)], next_url="u2")
+    step = STREAM.step(state, STREAM.first(state), page)
+    assert [c["id"] for c in step.items] == [9, 8]  # 8 came in late, within the margin
+    assert step.next is None  # 7 is older than seen less the margin
 
 
 def test_stream_stops_paging_at_the_checkpoint():
@@ -333,8 +342,10 @@ def _walk(walk, state, pages: list[Page]):
         request, page = step.next, by_url[step.next.path]
 
 
-def test_recorded_issue_pages_stream_stops_at_the_checkpoint():
+def test_recorded_issue_pages_stream_stops_at_the_checkpoint(monkeypatch):
     pages = _recorded("paginate-issues")  # 13 issues, 3 a page, newest first, Link rel=next
+    # the recorded issues are 3 s apart: without the lag margin, to see where it stops
+    monkeypatch.setattr(plan, "STREAM_MARGIN", timedelta(0))
     seen = pages[2].items[0]["updated_at"]  # issue #7: handled at the last poll
     walk = StreamWalk("/repos/o/n/issues", {}, per_page=3)
     steps, state = _walk(walk, StreamMark(since=seen, seen=seen).dump(), pages)

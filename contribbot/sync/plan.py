@@ -132,9 +132,9 @@ class StreamMark:
 class StreamWalk:
     """`/issues`, `/issues/comments`, `/pulls/comments` since the checkpoint, newest first.
 
-    Page 1 is conditional. On a 200, items at or after `seen` are handled; paging stops
-    at the first item older than `seen` (everything after it was handled before). A busy
-    repo thus costs one page a poll, and an idle one a free 304.
+    Page 1 is conditional. On a 200, items at or after `seen` (less STREAM_MARGIN) are
+    handed on; paging stops at the first item older than that (everything after it was
+    handled before). A busy repo thus costs one page a poll, and an idle one a free 304.
     """
 
     path: str
@@ -157,7 +157,8 @@ class StreamWalk:
         if page.not_modified:
             return Step()
         stamps = [str(obj["updated_at"]) for obj in page.items]
-        fresh = tuple(obj for obj, at in zip(page.items, stamps, strict=True) if at >= mark.seen)
+        floor = _lag_floor(mark.seen)
+        fresh = tuple(obj for obj, at in zip(page.items, stamps, strict=True) if at >= floor)
         top = max([mark.seen, *([mark.top] if mark.top else []), *stamps])
         reached = len(fresh) < len(page.items) or len(page.items) < self.per_page
         following = None if reached else _next(request, page)
@@ -166,6 +167,14 @@ class StreamWalk:
             carry = request.carry if request.page > 1 else _etag_of(page)
             return Step(fresh, StreamMark(since=since, seen=top).dump(), carry, None)
         return Step(fresh, StreamMark(since, mark.seen, top).dump(), None, following)
+
+
+def _lag_floor(seen: str) -> str:
+    # GitHub's lists are eventually consistent: an item updated just before the last read
+    # can show up after it, so the last STREAM_MARGIN is handed on again (handlers skip
+    # what is unchanged; it costs no request)
+    moment = parse_github_time(seen)
+    return seen if moment is None else utc_z(moment - STREAM_MARGIN)
 
 
 def _anchor(mark: StreamMark) -> str:

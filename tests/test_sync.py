@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import NOW, TOKEN, cli, load, write_config
@@ -181,9 +181,23 @@ def test_faults_are_retried_and_lose_nothing(tmp_path, hub, kind):
 
 def test_waits_for_the_rate_limit_reset_instead_of_running_dry(tmp_path, hub, caplog):
     config = load(write_config(tmp_path, hub.base_url, users=["bob"]))
-    hub.set_rate_limit(25, window_s=2)
+    # the limit's windows and the client's waits on one fake wall clock: however slow the
+    # machine, the window cannot reset on its own before the client gets near the bottom
+    wall = [datetime.now(UTC).timestamp()]
+    hub._limiter.clock = lambda: wall[0]
+    hub.set_rate_limit(25, window_s=3600)
+    client = GitHubClient(
+        api_url=hub.base_url,
+        token=TOKEN,
+        backoff_factor=0.01,
+        sleep=lambda s: wall.__setitem__(0, wall[0] + s),
+        clock=lambda: datetime.fromtimestamp(wall[0], UTC),
+    )
+    sync = Sync(
+        engine=open_database(config.database_url()), client=client, config=config, clock=hub.now
+    )
     with caplog.at_level("WARNING", logger="contribbot.github"):
-        sync, client = run_sync(config, hub)
+        sync.run()
     assert sync.result.exit_code == 0
     assert client.usage.waited_s > 0
     assert "waiting" in caplog.text and "for the reset" in caplog.text

@@ -90,6 +90,8 @@ class GitHubConfig(_Strict):
     backoff_factor: float = Field(default=1.0, ge=0)
     timeout: float = Field(default=30.0, gt=0)
     anonymous: bool = False  # sync without a token (60 requests an hour) instead of refusing
+    # history (first sync, reconciliation) over GraphQL: "auto" falls back to REST on a 404
+    graphql: Literal["auto"] | bool = "auto"
 
     @field_validator("api_url")
     @classmethod

@@ -30,6 +30,7 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 from github import Auth, Github
+from github.Requester import Requester
 
 from contribbot.github.errors import (
     GitHubError,
@@ -125,6 +126,11 @@ class GitHubClient:
         self._clock = clock
         self._answered = False  # GitHub has answered at least once in this run
         self._first_sent: float | None = None
+
+    @property
+    def requester(self) -> Requester:
+        """PyGithub's requester (GraphQL goes through its `graphql_query`)."""
+        return self._requester
 
     def close(self) -> None:
         """Release the connection pool."""
@@ -246,6 +252,10 @@ class GitHubClient:
 
     def _backoff(self, attempt: int) -> float:
         return float(self.backoff_factor * 2 ** (attempt - 1))
+
+    def wait(self, seconds: float, why: str) -> None:
+        """Wait as the client does (said in the log, counted, ended by a stop request)."""
+        self._pause(seconds, why, said=True)
 
     def _pause(self, seconds: float, why: str, *, said: bool = False) -> None:
         """Wait `seconds` (no request meanwhile); a stop request ends it early."""

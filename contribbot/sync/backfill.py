@@ -33,7 +33,8 @@ class _SearchPhase:
     follow_up: Callable[[Driver, Issue], str | None]  # the task kind owed per item, if any
 
 
-def _own_item_follow_up(d: Driver, issue: Issue) -> str | None:
+def own_item_follow_up(d: Driver, issue: Issue) -> str | None:
+    """What an own item owes: its reviews when it is a PR that is open or recent."""
     if not issue.is_pr:
         return None
     recent = issue.created_at >= d.now() - timedelta(days=REVIEW_HISTORY_DAYS)
@@ -41,7 +42,7 @@ def _own_item_follow_up(d: Driver, issue: Issue) -> str | None:
 
 
 SEARCH_PHASES = (
-    _SearchPhase("authored", "author:{user}", _own_item_follow_up),
+    _SearchPhase("authored", "author:{user}", own_item_follow_up),
     _SearchPhase("reviewed", "is:pr reviewed-by:{user} -author:{user}", lambda d, i: "reviews"),
     _SearchPhase("commented", "commenter:{user}", lambda d, i: "comments"),
 )
@@ -73,11 +74,8 @@ def backfill(d: Driver, repo: str, user: str) -> None:
     with d.session() as session:
         if save.get_state(session, key=done_key) is not None:
             return
-    finished = [
-        _search_phase(d, repo, user, phase, key=f"{done_key}:{phase.name}")
-        for phase in SEARCH_PHASES
-    ]
-    if all(finished):  # an incomplete search leaves its checkpoint: the next run goes on
+    finished = _phases(d, repo, user, key=done_key, updated_since=None)
+    if finished:  # an incomplete search leaves its checkpoint: the next run goes on
         with d.session() as session:
             save.set_state(session, key=done_key, value=utc_z(d.now()), now=d.now())
 
@@ -96,16 +94,32 @@ def reconcile(d: Driver, repo: str, user: str) -> None:
             started = utc_z(d.now() - STREAM_MARGIN)
             save.set_state(session, key=since_key, value=since, now=d.now())
             save.set_state(session, key=started_key, value=started, now=d.now())
-    finished = [
-        _search_phase(
-            d, repo, user, phase, key=f"reconcile:{repo}:{user}:{phase.name}", updated_since=since
-        )
-        for phase in SEARCH_PHASES
-    ]
-    if all(finished):
+    finished = _phases(d, repo, user, key=f"reconcile:{repo}:{user}", updated_since=since)
+    if finished:
         with d.session() as session:
             save.set_state(session, key=done_key, value=started, now=d.now())
             save.delete_states(session, prefix=f"reconcile:{repo}:{user}:")
+
+
+def _phases(d: Driver, repo: str, user: str, *, key: str, updated_since: str | None) -> bool:
+    """Every search of a (repo, user), over GraphQL when it is on (sync/graphql.py), else
+    REST; True when all of them reached their end."""
+    if d.graphql is not None:
+        from contribbot.github.graphql_transport import GraphQLUnavailable
+        from contribbot.sync.graphql import run_phases
+
+        try:
+            return run_phases(d, repo, user, key=key, updated_since=updated_since or None)
+        except GraphQLUnavailable:
+            if d.config.github.graphql is True:
+                raise
+            log.warning("no GraphQL API here (404): history over REST from now on")
+            d.graphql = None
+    finished = [
+        _search_phase(d, repo, user, phase, key=f"{key}:{phase.name}", updated_since=updated_since)
+        for phase in SEARCH_PHASES
+    ]
+    return all(finished)
 
 
 def _search_phase(

@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from contribbot.config import Config
 from contribbot.github.client import GitHubClient, Response
+from contribbot.github.graphql_transport import GraphQLTransport
 from contribbot.store import save
 from contribbot.store.db import session_scope
 from contribbot.sync.fetch import Fetcher
@@ -139,6 +140,10 @@ class Driver:
         self.users = {u.lower() for u in config.track.users}
         self.result = SyncResult()
         self.fetch = Fetcher(client, clock)
+        # history (backfill, reconciliation) over GraphQL unless `[github] graphql = false`
+        self.graphql: GraphQLTransport | None = None
+        if config.github.graphql is not False:
+            self.graphql = GraphQLTransport(client, reserve=config.github.rate_limit_reserve)
 
     def walk(self, repo: str, walk: Walk, saver: PageSaver, *, key: str | None = None) -> bool:
         """Walk a list to its end (True) or until the planner gives up on it (False)."""

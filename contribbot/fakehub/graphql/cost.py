@@ -118,11 +118,23 @@ def _field(walk: _Walk, parent: GraphQLNamedType, node: FieldNode, multiplier: i
         return
     child = get_named_type(definition.type)
     if child.name.endswith("Connection") and "first" in definition.args:
-        size = _page_size(walk, node)
+        size = 0 if _counts_only(node) else _page_size(walk, node)
         walk.requests += multiplier
         multiplier *= size
         walk.nodes += multiplier
     _selections(walk, child, node.selection_set, multiplier)
+
+
+def _counts_only(node: FieldNode) -> bool:
+    """`comments { totalCount }` needs no `first`: it asks for no nodes (still a request)."""
+    chosen = node.selection_set.selections if node.selection_set else ()
+    names = {s.name.value for s in chosen if isinstance(s, FieldNode)}
+    has_args = any(a.name.value in ("first", "last") for a in node.arguments or ())
+    return (
+        not has_args
+        and len(names) == len(chosen)
+        and names <= {"totalCount", "pageInfo", "__typename"}
+    )
 
 
 def _page_size(walk: _Walk, node: FieldNode) -> int:

@@ -173,7 +173,7 @@ def _actor(ctx: Context, login: str | None) -> JSON | None:
     kind = account.kind if account is not None else "User"
     return {
         "__typename": "Bot" if kind == "Bot" else "User",
-        "login": login,
+        "login": login.removesuffix("[bot]") if kind == "Bot" else login,  # as GitHub does
         "databaseId": account.id if account is not None else None,
         "id": node_id("B" if kind == "Bot" else "U", account.id if account else 0),
         "url": f"{WEB}/{login}",

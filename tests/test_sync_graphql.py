@@ -1,0 +1,175 @@
+"""History over GraphQL: the same database as REST, for a fraction of the points."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from conftest import NOW, TOKEN, load, write_config
+from sqlalchemy import text
+from test_sync import EPOCH, expected, stored
+
+from contribbot.errors import ContribError
+from contribbot.github.client import GitHubClient
+from contribbot.store.db import open_database
+from contribbot.sync import Sync
+
+USERS = ["alice", "bob"]
+REPOS = ["pytorch/pytorch", "pytorch/tutorials"]
+ROWS = {
+    "issues": """select r.full_name, i.number, i.id, i.is_pr, i.title, i.body, i.state,
+        i.state_reason, a.login, i.author_association, i.created_at, i.updated_at,
+        i.closed_at, i.labels, i.assignees, i.comments, i.html_url, p.draft, p.merged_at,
+        p.merged_by_label
+        from issue i join repository r on r.id = i.repo_id
+        left join account a on a.id = i.author_id left join pullrequest p on p.issue_id = i.id""",
+    "comments": """select c.id, c.kind, c.issue_id, a.login, c.created_at, c.updated_at,
+        c.author_association, c.body, c.html_url
+        from comment c join account a on a.id = c.author_id""",
+    "reviews": """select v.id, v.pr_id, a.login, a.kind, v.state, v.submitted_at,
+        v.author_association from review v join account a on a.id = v.reviewer_id""",
+}
+
+
+def sync_with(tmp_path: Path, hub, mode: str, *, users=USERS, repos=REPOS, per_page=100):
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    extra = f"graphql = {mode}\nper_page = {per_page}\n"
+    path = write_config(tmp_path, hub.base_url, users=users, repos=repos)
+    path.write_text(path.read_text().replace("[database]", extra + "[database]"))
+    config = load(path)
+    client = GitHubClient(api_url=hub.base_url, token=TOKEN, backoff_factor=0.01, per_page=per_page)
+    engine = open_database(config.database_url())
+    sync = Sync(engine=engine, client=client, config=config, clock=hub.now)
+    result = sync.run()
+    return sync, result, engine
+
+
+def dump(engine) -> dict[str, set[tuple]]:
+    with engine.connect() as conn:
+        return {name: {tuple(row) for row in conn.execute(text(sql))} for name, sql in ROWS.items()}
+
+
+@pytest.fixture(params=["false", "true"], ids=["rest", "graphql"])
+def mode(request) -> str:
+    return request.param
+
+
+def test_rest_and_graphql_give_the_same_database_and_the_oracles_activity(tmp_path, hub):
+    _, rest_result, rest = sync_with(tmp_path / "rest", hub, "false")
+    hub.clear_requests()
+    gql_sync, gql_result, gql = sync_with(tmp_path / "gql", hub, "true")
+    assert rest_result.exit_code == gql_result.exit_code == 0
+    rest_rows, gql_rows = dump(rest), dump(gql)
+    for table in ROWS:
+        assert rest_rows[table] == gql_rows[table], table
+    assert all(rest_rows[t] for t in ROWS)
+    truth = expected(hub.dataset, set(USERS), EPOCH, NOW + timedelta(days=1))
+    assert stored(gql, USERS) == truth == stored(rest, USERS)
+    assert gql_sync.graphql is not None and gql_sync.graphql.usage.points > 0
+    assert not [r for r in hub.requests if r.path == "/search/issues"]  # no REST searches
+
+
+def test_each_mode_matches_the_oracle(tmp_path, hub, mode):
+    _, result, engine = sync_with(tmp_path, hub, mode, users=["alice"], repos=REPOS[:1])
+    assert result.exit_code == 0
+    assert stored(engine, ["alice"]) == expected(
+        hub.dataset, {"alice"}, EPOCH, NOW + timedelta(days=1)
+    )
+
+
+def test_graphql_costs_far_fewer_points_than_rest_requests(tmp_path, hub):
+    sync_with(tmp_path / "rest", hub, "false", users=["alice"])
+    rest_points = sum(r.points for r in hub.requests if r.counted)
+    hub.clear_requests()
+    sync_with(tmp_path / "gql", hub, "true", users=["alice"])
+    gql_points = sum(r.points for r in hub.requests if r.counted)
+    assert 0 < gql_points < rest_points / 3, (gql_points, rest_points)
+
+
+def test_auto_falls_back_to_rest_without_a_graphql_endpoint(tmp_path, hub):
+    hub.graphql.enabled = False
+    sync, result, engine = sync_with(tmp_path / "auto", hub, '"auto"', users=["alice"])
+    assert result.exit_code == 0 and sync.graphql is None
+    assert stored(engine, ["alice"]) == expected(
+        hub.dataset, {"alice"}, EPOCH, NOW + timedelta(days=1)
+    )
+    sync, result, _ = sync_with(tmp_path / "forced", hub, "true", users=["alice"])
+    assert result.exit_code == 1  # graphql = true: no silent fallback
+    assert "GraphQL" in " ".join(p for o in result.outcomes for p in o.problems + [o.error or ""])
+
+
+def test_partial_pages_are_not_kept_but_asked_again(tmp_path, hub):
+    hub.graphql.partial = 2
+    _, result, engine = sync_with(tmp_path, hub, "true", users=["alice"], repos=REPOS[:1])
+    assert result.exit_code == 0 and hub.graphql.partial == 0
+    assert stored(engine, ["alice"]) == expected(
+        hub.dataset, {"alice"}, EPOCH, NOW + timedelta(days=1)
+    )
+
+
+def test_a_502_halves_first_until_the_query_fits(tmp_path, hub):
+    hub.graphql.max_nodes = 3000
+    _, result, engine = sync_with(tmp_path, hub, "true", users=["alice"], repos=REPOS[:1])
+    assert result.exit_code == 0
+    sizes = [r.status for r in hub.requests if r.path == "/graphql"]
+    assert 502 in sizes and sizes[-1] == 200
+    assert stored(engine, ["alice"]) == expected(
+        hub.dataset, {"alice"}, EPOCH, NOW + timedelta(days=1)
+    )
+
+
+def test_rate_limited_waits_for_the_reset_and_goes_on(tmp_path, hub):
+    hub.graphql.set_limit(6, window_s=2)  # the dearest query costs 5
+    sync, result, engine = sync_with(tmp_path, hub, "true", users=["alice"], repos=REPOS[:1])
+    assert result.exit_code == 0
+    assert sync.graphql is not None and sync.graphql.usage.waited_s > 0
+    assert stored(engine, ["alice"]) == expected(
+        hub.dataset, {"alice"}, EPOCH, NOW + timedelta(days=1)
+    )
+
+
+def test_graphql_config_value_is_validated(tmp_path, hub):
+    path = write_config(tmp_path, hub.base_url)
+    path.write_text(path.read_text().replace("[database]", 'graphql = "sometimes"\n[database]'))
+    with pytest.raises(ContribError):
+        load(path)
+
+
+@pytest.mark.slow
+def test_kill_9_mid_backfill_resumes_with_nothing_lost_or_doubled(tmp_path, hub):
+    path = write_config(tmp_path, hub.base_url, users=["alice"], repos=REPOS[:1])
+    path.write_text(
+        path.read_text().replace("[database]", "graphql = true\nper_page = 3\n[database]")
+    )
+    command = [sys.executable, "-m", "contribbot", "sync", "--quiet", "--config", str(path)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if sum(r.path == "/graphql" and r.status == 200 for r in hub.requests) >= 8:
+            break
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    engine = open_database(load(path).database_url())
+    with engine.connect() as conn:
+        saved_before = conn.execute(text("select count(*) from issue")).scalar()
+        states = dict(conn.execute(text("select key, value from sync_state")).all())
+    assert 0 < saved_before and not any(
+        k.endswith("gql-commented-prs") and v == "done" for k, v in states.items()
+    )
+    done = subprocess.run(command, capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert stored(engine, ["alice"]) == expected(
+        hub.dataset, {"alice"}, EPOCH, NOW + timedelta(days=1)
+    )
+    with engine.connect() as conn:
+        assert (
+            conn.execute(text("select count(*) from issue")).scalar()
+            == conn.execute(text("select count(distinct id) from issue")).scalar()
+        )

@@ -65,12 +65,21 @@ def config_text(
     repos: Sequence[str] = REPOS,
     token: str = TOKEN,
     extra: str = "",
+    graphql: str = "false",
 ) -> str:
+    # REST unless a test asks for GraphQL (the `sync_mode` fixture runs a test both ways)
     return (
         f'[github]\napi_url = "{base_url}"\ntoken = "{token}"\nbackoff_factor = 0.01\n'
+        f"graphql = {graphql}\n"
         f'[database]\nurl = "{db if isinstance(db, str) else db_url(db)}"\n'
         f"[track]\nusers = {json.dumps(list(users))}\nrepos = {json.dumps(list(repos))}\n" + extra
     )
+
+
+@pytest.fixture(params=["false", "true"], ids=["rest", "graphql"])
+def sync_mode(request: pytest.FixtureRequest) -> str:
+    """`[github] graphql` for a test that runs its sync both ways: REST, then GraphQL."""
+    return str(request.param)
 
 
 def write_config(tmp_path: Path, base_url: str, **kwargs: object) -> Path:

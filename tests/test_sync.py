@@ -121,8 +121,10 @@ def test_first_sync_matches_the_data_set_and_costs_the_users_items_not_the_repos
             assert "since" in request.query, request  # no listing of the whole repository
 
 
-def test_idle_poll_is_free_then_a_poll_picks_up_a_comment_a_review_and_a_merge(tmp_path, hub):
-    config = load(write_config(tmp_path, hub.base_url))
+def test_idle_poll_is_free_then_a_poll_picks_up_a_comment_a_review_and_a_merge(
+    tmp_path, hub, sync_mode
+):
+    config = load(write_config(tmp_path, hub.base_url, graphql=sync_mode))
     run_sync(config, hub)
     hub.clear_requests()
     sync, client = run_sync(config, hub)  # nothing changed: every request a free 304
@@ -206,8 +208,10 @@ def test_waits_for_the_rate_limit_reset_instead_of_running_dry(tmp_path, hub, ca
     assert stored(engine, ["bob"]) == expected(hub.dataset, {"bob"}, EPOCH, NOW + timedelta(days=1))
 
 
-def test_missing_repo_is_one_line_and_the_others_still_sync(tmp_path, hub):
-    path = write_config(tmp_path, hub.base_url, repos=["pytorch/nope", "pytorch/tutorials"])
+def test_missing_repo_is_one_line_and_the_others_still_sync(tmp_path, hub, sync_mode):
+    path = write_config(
+        tmp_path, hub.base_url, repos=["pytorch/nope", "pytorch/tutorials"], graphql=sync_mode
+    )
     code, out, err = cli("sync", "--config", str(path), "--quiet")
     assert code == 1
     assert "pytorch/nope: repository not found, or the token cannot see it" in err
@@ -329,9 +333,13 @@ def test_reconcile_searches_only_what_changed_since_the_last_one(tmp_path, hub):
     assert all(r.status in (200, 304) for r in again)
 
 
-def test_a_login_github_does_not_know_fails_alone(tmp_path, hub):
+def test_a_login_github_does_not_know_fails_alone(tmp_path, hub, sync_mode):
     path = write_config(
-        tmp_path, hub.base_url, users=["bob", "no-such-person"], repos=["pytorch/tutorials"]
+        tmp_path,
+        hub.base_url,
+        users=["bob", "no-such-person"],
+        repos=["pytorch/tutorials"],
+        graphql=sync_mode,
     )
     code, _, err = cli("sync", "--config", str(path), "--quiet")
     assert code == 1
@@ -344,8 +352,10 @@ def test_a_login_github_does_not_know_fails_alone(tmp_path, hub):
     }
 
 
-def test_repo_names_are_case_insensitive(tmp_path, hub):
-    path = write_config(tmp_path, hub.base_url, users=["bob"], repos=["PyTorch/Tutorials"])
+def test_repo_names_are_case_insensitive(tmp_path, hub, sync_mode):
+    path = write_config(
+        tmp_path, hub.base_url, users=["bob"], repos=["PyTorch/Tutorials"], graphql=sync_mode
+    )
     assert cli("sync", "--config", str(path), "--quiet")[0] == 0
     code, out, _ = cli("status", "--config", str(path), "--format", "json")
     (repo,) = json.loads(out)["repos"]

@@ -39,9 +39,8 @@ ROWS = {
 
 def sync_with(tmp_path: Path, hub, mode: str, *, users=USERS, repos=REPOS, per_page=100):
     tmp_path.mkdir(parents=True, exist_ok=True)
-    extra = f"graphql = {mode}\nper_page = {per_page}\n"
-    path = write_config(tmp_path, hub.base_url, users=users, repos=repos)
-    path.write_text(path.read_text().replace("[database]", extra + "[database]"))
+    path = write_config(tmp_path, hub.base_url, users=users, repos=repos, graphql=mode)
+    path.write_text(path.read_text().replace("[database]", f"per_page = {per_page}\n[database]"))
     config = load(path)
     client = GitHubClient(api_url=hub.base_url, token=TOKEN, backoff_factor=0.01, per_page=per_page)
     engine = open_database(config.database_url())
@@ -53,11 +52,6 @@ def sync_with(tmp_path: Path, hub, mode: str, *, users=USERS, repos=REPOS, per_p
 def dump(engine) -> dict[str, set[tuple]]:
     with engine.connect() as conn:
         return {name: {tuple(row) for row in conn.execute(text(sql))} for name, sql in ROWS.items()}
-
-
-@pytest.fixture(params=["false", "true"], ids=["rest", "graphql"])
-def mode(request) -> str:
-    return request.param
 
 
 def test_rest_and_graphql_give_the_same_database_and_the_oracles_activity(tmp_path, hub):
@@ -75,8 +69,8 @@ def test_rest_and_graphql_give_the_same_database_and_the_oracles_activity(tmp_pa
     assert not [r for r in hub.requests if r.path == "/search/issues"]  # no REST searches
 
 
-def test_each_mode_matches_the_oracle(tmp_path, hub, mode):
-    _, result, engine = sync_with(tmp_path, hub, mode, users=["alice"], repos=REPOS[:1])
+def test_each_mode_matches_the_oracle(tmp_path, hub, sync_mode):
+    _, result, engine = sync_with(tmp_path, hub, sync_mode, users=["alice"], repos=REPOS[:1])
     assert result.exit_code == 0
     assert stored(engine, ["alice"]) == expected(
         hub.dataset, {"alice"}, EPOCH, NOW + timedelta(days=1)
@@ -128,25 +122,22 @@ def test_rate_limited_waits_for_the_reset_and_goes_on(tmp_path, hub):
     hub.graphql.set_limit(6, window_s=2)  # the dearest query costs 5
     sync, result, engine = sync_with(tmp_path, hub, "true", users=["alice"], repos=REPOS[:1])
     assert result.exit_code == 0
-    assert sync.graphql is not None and sync.graphql.usage.waited_s > 0
+    assert sync.client.usage.waited_s > 0
     assert stored(engine, ["alice"]) == expected(
         hub.dataset, {"alice"}, EPOCH, NOW + timedelta(days=1)
     )
 
 
 def test_graphql_config_value_is_validated(tmp_path, hub):
-    path = write_config(tmp_path, hub.base_url)
-    path.write_text(path.read_text().replace("[database]", 'graphql = "sometimes"\n[database]'))
+    path = write_config(tmp_path, hub.base_url, graphql='"sometimes"')
     with pytest.raises(ContribError):
         load(path)
 
 
 @pytest.mark.slow
 def test_kill_9_mid_backfill_resumes_with_nothing_lost_or_doubled(tmp_path, hub):
-    path = write_config(tmp_path, hub.base_url, users=["alice"], repos=REPOS[:1])
-    path.write_text(
-        path.read_text().replace("[database]", "graphql = true\nper_page = 3\n[database]")
-    )
+    path = write_config(tmp_path, hub.base_url, users=["alice"], repos=REPOS[:1], graphql="true")
+    path.write_text(path.read_text().replace("[database]", "per_page = 3\n[database]"))
     command = [sys.executable, "-m", "contribbot", "sync", "--quiet", "--config", str(path)]
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60

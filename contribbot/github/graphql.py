@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from contribbot.github.errors import BadRequest, reason_text
 from contribbot.github.parse import (
     BOT_SUFFIX,
     CommentData,
@@ -67,8 +68,8 @@ _COMMON = (
 RATE = "rateLimit { cost limit remaining resetAt }"
 
 
-class GraphQLFailure(Exception):
-    """GitHub answered with `errors` this module cannot read as data."""
+class GraphQLFailure(BadRequest):
+    """GitHub answered with `errors` instead of the data asked for (e.g. a bad search)."""
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,7 @@ def parse_search(body: dict[str, Any]) -> SearchPage:
     data = body.get("data") or {}
     search = data.get("search")
     if not isinstance(search, dict):
-        raise GraphQLFailure(_first_message(body))
+        raise GraphQLFailure(f"GraphQL: {reason_text(_first_message(body))}", path="/graphql")
     info = search["pageInfo"]
     items = tuple(parse_item(node) for node in search.get("nodes") or () if node)
     return SearchPage(
@@ -208,7 +209,7 @@ def parse_thread(body: dict[str, Any], part: str, repo: str, number: int) -> Thr
     data = body.get("data") or {}
     node = ((data.get("repository") or {}).get("issueOrPullRequest")) or None
     if node is None:
-        raise GraphQLFailure(_first_message(body))
+        raise GraphQLFailure(f"GraphQL: {reason_text(_first_message(body))}", path="/graphql")
     return _thread(node, part, repo, number, html=str(node.get("url") or ""))
 
 
@@ -252,7 +253,7 @@ def _account(obj: dict[str, Any] | None) -> tuple[str | None, int | None, str]:
 def _time(text: str | None) -> datetime:
     moment = parse_github_time(text)
     if moment is None:
-        raise GraphQLFailure("missing timestamp")
+        raise GraphQLFailure("GraphQL: an answer without a timestamp", path="/graphql")
     return moment
 
 

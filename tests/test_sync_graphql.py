@@ -164,3 +164,77 @@ def test_kill_9_mid_backfill_resumes_with_nothing_lost_or_doubled(tmp_path, hub)
             conn.execute(text("select count(*) from issue")).scalar()
             == conn.execute(text("select count(distinct id) from issue")).scalar()
         )
+
+
+def test_history_all_loads_what_lies_before_history_since(tmp_path, hub, sync_mode):
+    path = write_config(
+        tmp_path,
+        hub.base_url,
+        users=["alice"],
+        repos=REPOS[:1],
+        graphql=sync_mode,
+        extra='history_since = "2025-06-01"\n',
+    )
+    config = load(path)
+    engine = open_database(config.database_url())
+
+    def run(history_all: bool) -> None:
+        client = GitHubClient(api_url=hub.base_url, token=TOKEN, backoff_factor=0.01)
+        sync = Sync(
+            engine=engine, client=client, config=config, clock=hub.now, history_all=history_all
+        )
+        assert sync.run().exit_code == 0
+
+    truth = expected(hub.dataset, {"alice"}, EPOCH, NOW + timedelta(days=1))
+    run(False)
+    recent = stored(engine, ["alice"])
+    assert recent < truth and any(c[4].year < 2025 for c in truth - recent)
+    assert (
+        history(engine, config) == "since 2025-06-01 (`contrib sync --history all` loads the rest)"
+    )
+    run(True)
+    assert stored(engine, ["alice"]) == truth
+    assert history(engine, config) == "all history"
+
+
+def history(engine, config) -> str:
+    from contribbot.app.status import status
+    from contribbot.store.db import session_scope
+
+    with session_scope(engine) as session:
+        return status(session, config=config)["repos"][0]["users"][0]["history"]
+
+
+def test_init_proposes_a_year_of_history_and_says_how_to_load_the_rest(tmp_path):
+    from conftest import cli
+
+    target = tmp_path / "contrib.toml"
+    code, out, _ = cli(
+        "init", "--user", "alice", "--repo", "pytorch/pytorch", "--path", str(target)
+    )
+    assert code == 0 and "contrib sync --history all" in out.replace("\n", " ")
+    since = load(target).track.history_since
+    today = __import__("datetime").date.today()
+    assert since is not None and since.startswith(str(today.year - 1))
+
+
+def test_a_long_history_loads_in_chunks_between_polls(tmp_path, hub):
+    path = write_config(tmp_path, hub.base_url, users=["alice"], repos=REPOS[:1], graphql="true")
+    path.write_text(path.read_text().replace("[database]", "per_page = 10\n[database]"))
+    config = load(path)
+    engine = open_database(config.database_url())
+    truth = expected(hub.dataset, {"alice"}, EPOCH, NOW + timedelta(days=1))
+    lines, polls = [], 0
+    while polls < 30:
+        polls += 1
+        hub.clear_requests()
+        client = GitHubClient(api_url=hub.base_url, token=TOKEN, per_page=10)
+        sync = Sync(engine=engine, client=client, config=config, clock=hub.now, history_pages=3)
+        assert sync.run().exit_code == 0
+        searches = [r for r in hub.requests if r.path == "/graphql"]
+        assert len(searches) <= 3 + 2  # its share of pages (+ a long thread's pages)
+        lines.append(history(engine, config))
+        if lines[-1] == "all history":
+            break
+    assert polls > 3 and stored(engine, ["alice"]) == truth
+    assert any("requests to go" in line for line in lines)

@@ -39,6 +39,9 @@ Clock = Callable[[], datetime]
 RECONCILED_KEY = "reconcile:last_at"
 RECONCILE_EVERY = timedelta(days=1)
 log = logging.getLogger("contribbot.jobs")
+# A long history loads this many GraphQL pages (100 items, 3-5 points each) per poll,
+# so new activity and the weekly report never wait behind it.
+HISTORY_PAGES_PER_POLL = 25
 
 
 @dataclass(frozen=True)
@@ -77,9 +80,12 @@ def sync_and_refresh(
     should_stop: Callable[[], bool] = lambda: False,
     reconcile: bool | None = None,
     progress: Progress | None = None,
+    history_all: bool = False,
+    history_pages: int | None = HISTORY_PAGES_PER_POLL,
 ) -> Polled:
     """Sync what changed (reconciling by search once a day, or when asked), then refresh
-    the candidates when due. `contrib sync`, the daemon and workers all run this."""
+    the candidates when due. `contrib sync`, the daemon and workers all run this.
+    A history loads `history_pages` GraphQL pages per run (None: all of it)."""
     if reconcile is None:
         reconcile = _reconcile_due(engine, clock())
     result = Sync(
@@ -90,6 +96,8 @@ def sync_and_refresh(
         clock=clock,
         reconcile=reconcile,
         progress=progress,
+        history_all=history_all,
+        history_pages=history_pages,
     ).run()
     if reconcile and not result.stopped and result.exit_code == 0:
         with session_scope(engine) as session:

@@ -58,6 +58,21 @@ def user_counts(session: Session, *, repo_id: int, login: str) -> dict[str, int]
     }
 
 
+def _history(session: Session, config: Config, repo: str, login: str) -> str:
+    from contribbot.app.history import history_line
+    from contribbot.sync.backfill import SEARCH_PHASES
+    from contribbot.sync.graphql import PHASES
+
+    states = {
+        key: row.value
+        for prefix in (f"backfill:{repo}:{login}", f"history:{repo}:{login}")
+        for key, row in save.states_with_prefix(session, prefix=prefix).items()
+    }
+    phases = len(PHASES) if config.github.graphql is not False else len(SEARCH_PHASES)
+    since = config.track.history_since
+    return history_line(states, repo=repo, login=login, since=since, phases=phases)
+
+
 def status(session: Session, *, config: Config) -> dict[str, Any]:
     """The `contrib status --format json` document."""
     repos = []
@@ -67,6 +82,7 @@ def status(session: Session, *, config: Config) -> dict[str, Any]:
             {
                 "login": login,
                 "first_sync_done": save.get_state(session, key=f"backfill:{full_name}:{login}"),
+                "history": _history(session, config, full_name, login),
                 **user_counts(session, repo_id=rid, login=login),
             }
             for login in config.track.users

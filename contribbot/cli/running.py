@@ -25,6 +25,10 @@ def sync(
         bool,
         typer.Option(help="Also search for what changed since the last reconciliation."),
     ] = False,
+    history: Annotated[
+        str | None,
+        typer.Option(help="`all`: also load the history before [track] history_since."),
+    ] = None,
 ) -> None:
     """Fetch your PRs, issues, reviews and comments from GitHub into the database.
 
@@ -37,6 +41,8 @@ def sync(
     from contribbot.cli.console import SyncProgress, setup_logging
 
     setup_logging(quiet=quiet, verbose=verbose)
+    if history not in (None, "all"):
+        raise UsageError(f"--history: {history!r} is not `all`")
     cfg = runtime.load(config)
     if not cfg.track.repos or not cfg.track.users:
         raise UsageError(f"{cfg.path}: [track] needs at least one user and one repo")
@@ -51,6 +57,8 @@ def sync(
                 clock=lambda: datetime.now(UTC),
                 reconcile=reconcile,
                 progress=bar,
+                history_all=history == "all",
+                history_pages=None,  # by hand: the whole history now (the daemon: in chunks)
             )
     if not quiet:
         result = done.result

@@ -27,10 +27,16 @@ def init(
 
     Example: contrib init --user alice --repo pytorch/pytorch
     """
+    from datetime import UTC, datetime
+
     from contribbot.cli.starter import write_starter_config
 
-    written = write_starter_config(path, users=user, repos=repo, force=force)
-    typer.echo(f"wrote {written}; next: `contrib sync`")
+    today = datetime.now(UTC).date()
+    written = write_starter_config(path, users=user, repos=repo, force=force, today=today)
+    typer.echo(
+        f"wrote {written}; next: `contrib sync` (the last year), then "
+        "`contrib sync --history all` for everything before it (the daemon loads it in chunks)"
+    )
 
 
 @db_app.command("upgrade")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -24,7 +25,8 @@ url = "sqlite:///contrib.db"          # relative to this file
 [track]
 users = {users}
 repos = {repos}
-# history_since = "2024-01-01"       # how far back the first sync looks (default: all history)
+history_since = "{since}"         # the first sync looks back a year; `contrib sync --history all`
+                                     # loads what lies before (remove this line: all history)
 
 [report]
 timezone = "UTC"                     # weeks run Monday to Monday in this zone
@@ -51,12 +53,17 @@ def every_key() -> str:
     return "\n# " + "-" * 76 + "\n# Every key (config.example.toml):\n" + "\n".join(lines) + "\n"
 
 
-def write_starter_config(path: Path, *, users: list[str], repos: list[str], force: bool) -> Path:
-    """Write the starter config for `users` and `repos`; refuse to overwrite without `force`."""
+def write_starter_config(
+    path: Path, *, users: list[str], repos: list[str], force: bool, today: date
+) -> Path:
+    """Write the starter config for `users` and `repos` (history from a year before `today`);
+    refuse to overwrite without `force`."""
     for login in users:
         if not LOGIN_RE.match(login):
             raise UsageError(f"--user: {login!r} is not a GitHub login")
-    text = TEMPLATE.format(users=json.dumps(users), repos=json.dumps(repos)) + every_key()
+    since = today.replace(year=today.year - 1, day=min(today.day, 28)).isoformat()
+    text = TEMPLATE.format(users=json.dumps(users), repos=json.dumps(repos), since=since)
+    text += every_key()
     import tomllib
 
     parse_config(tomllib.loads(text), path=path, text=text)  # the same checks as loading it later

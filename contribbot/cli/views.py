@@ -55,7 +55,7 @@ def print_status(doc: dict[str, Any], console: Console) -> None:
         table.add_column("user", no_wrap=True)
         for column in ("PRs", "issues", "reviews", "comments"):
             table.add_column(column, justify="right")
-        table.add_column("first sync")
+        table.add_column("history")
         for user in repo["users"]:
             table.add_row(
                 Text(user["login"]),
@@ -63,7 +63,7 @@ def print_status(doc: dict[str, Any], console: Console) -> None:
                 str(user["issues"]),
                 str(user["reviews"]),
                 str(user["comments"]),
-                "done" if user["first_sync_done"] else "not yet",
+                Text(user["history"]),
             )
         console.print(table)
     for resource, rate in sorted(doc["rate_limit"].items()):

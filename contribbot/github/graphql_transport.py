@@ -72,7 +72,9 @@ class GraphQLTransport:
             if rate is not None:
                 self.rate = self.client.usage.rates["graphql"] = rate
             if "RATE_LIMITED" not in error_types(body):
-                self.usage.points += int((data.get("rateLimit") or {}).get("cost") or 0)
+                cost = int((data.get("rateLimit") or {}).get("cost") or 0)
+                self.usage.points += cost
+                self.client.usage.spent += cost  # a query counts its points, not 1
                 return body
             resets += 1
             if resets > RESET_WAITS:
@@ -86,7 +88,6 @@ class GraphQLTransport:
             self.client.usage.sent += 1
             try:
                 headers, body = self.client.requester.graphql_query(query, variables)
-                self.client.usage.spent += 1
                 return headers, body
             except requests.exceptions.RequestException as exc:
                 error: GitHubError = GitHubUnavailable(
@@ -95,7 +96,6 @@ class GraphQLTransport:
             except GithubException as exc:
                 headers, data = dict(exc.headers or {}), exc.data
                 if exc.status == 400 and isinstance(data, dict) and "errors" in data:
-                    self.client.usage.spent += 1
                     return headers, data  # GitHub's GraphQL errors come with HTTP 200
                 error = self._typed(exc.status, headers, data)
             failures += 1

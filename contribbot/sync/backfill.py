@@ -80,6 +80,18 @@ def backfill(d: Driver, repo: str, user: str) -> None:
             save.set_state(session, key=done_key, value=utc_z(d.now()), now=d.now())
 
 
+def backfill_older(d: Driver, repo: str, user: str) -> None:
+    """`contrib sync --history all`: the history before `history_since`, resumable."""
+    floor = d.config.track.history_since
+    done_key = f"history:{repo}:{user}"
+    with d.session() as session:
+        if not floor or save.get_state(session, key=done_key) is not None:
+            return
+    if _phases(d, repo, user, key=done_key, updated_since=None, before=floor):
+        with d.session() as session:
+            save.set_state(session, key=done_key, value=utc_z(d.now()), now=d.now())
+
+
 def reconcile(d: Driver, repo: str, user: str) -> None:
     """Search again for what changed since the last reconciliation (events and streams can
     miss things: an approval older than the 300-event window, a search-index lag)."""
@@ -101,22 +113,41 @@ def reconcile(d: Driver, repo: str, user: str) -> None:
             save.delete_states(session, prefix=f"reconcile:{repo}:{user}:")
 
 
-def _phases(d: Driver, repo: str, user: str, *, key: str, updated_since: str | None) -> bool:
+def _phases(
+    d: Driver,
+    repo: str,
+    user: str,
+    *,
+    key: str,
+    updated_since: str | None,
+    before: str | None = None,
+) -> bool:
     """Every search of a (repo, user), over GraphQL when it is on (sync/graphql.py), else
-    REST; True when all of them reached their end."""
+    REST; True when all of them reached their end. `before`: only items created before it
+    (and no `history_since` floor): the older history."""
     if d.graphql is not None:
         from contribbot.github.graphql_transport import GraphQLUnavailable
         from contribbot.sync.graphql import run_phases
 
         try:
-            return run_phases(d, repo, user, key=key, updated_since=updated_since or None)
+            return run_phases(
+                d, repo, user, key=key, updated_since=updated_since or None, before=before
+            )
         except GraphQLUnavailable:
             if d.config.github.graphql is True:
                 raise
             log.warning("no GraphQL API here (404): history over REST from now on")
             d.graphql = None
     finished = [
-        _search_phase(d, repo, user, phase, key=f"{key}:{phase.name}", updated_since=updated_since)
+        _search_phase(
+            d,
+            repo,
+            user,
+            phase,
+            key=f"{key}:{phase.name}",
+            updated_since=updated_since,
+            before=before,
+        )
         for phase in SEARCH_PHASES
     ]
     return all(finished)
@@ -130,12 +161,14 @@ def _search_phase(
     *,
     key: str,
     updated_since: str | None = None,
+    before: str | None = None,
 ) -> bool:
     what = "reconciling" if updated_since else "first sync of"
     d.progress.phase(f"{repo}: {what} @{user}: {phase.name}")
     walk = SearchWalk(
-        query=f"repo:{repo} {phase.qualifier.format(user=user)}",
-        floor=d.config.track.history_since or None,
+        query=f"repo:{repo} {phase.qualifier.format(user=user)}"
+        + (f" created:<{before}" if before else ""),
+        floor=None if before else d.config.track.history_since or None,
         updated_since=updated_since or None,
         per_page=d.client.per_page,
         label=f"{repo}: @{user}: {phase.name}",

@@ -86,11 +86,13 @@ def plan_request(
     updated_since: str | None,
     first: int,
     after: str | None,
+    before: str | None = None,
 ) -> PageRequest:
     """The query and variables of the next page of a phase."""
+    qualifier = phase.qualifier.format(user=user) + (f" created:<{before}" if before else "")
     text = search_text(
         repo,
-        phase.qualifier.format(user=user),
+        qualifier,
         created_from=checkpoint or floor,
         updated_since=updated_since,
     )
@@ -107,18 +109,41 @@ def next_checkpoint(page: SearchPage, checkpoint: str | None) -> str:
     return utc_z(page.items[-1].issue.created_at) if page.items else (checkpoint or "")
 
 
-def run_phases(sync: Sync, repo: str, user: str, *, key: str, updated_since: str | None) -> bool:
+def run_phases(
+    sync: Sync,
+    repo: str,
+    user: str,
+    *,
+    key: str,
+    updated_since: str | None,
+    before: str | None = None,
+) -> bool:
     """Every GraphQL phase of a (repo, user), each resumable from its checkpoint; True
-    when all reached their end."""
+    when all reached their end. `before`: the history older than `history_since`."""
     finished = [
-        _phase(sync, repo, user, phase, key=f"{key}:{phase.name}", updated_since=updated_since)
+        _phase(
+            sync,
+            repo,
+            user,
+            phase,
+            key=f"{key}:{phase.name}",
+            updated_since=updated_since,
+            before=before,
+        )
         for phase in PHASES
     ]
     return all(finished)
 
 
 def _phase(
-    sync: Sync, repo: str, user: str, phase: Phase, *, key: str, updated_since: str | None
+    sync: Sync,
+    repo: str,
+    user: str,
+    phase: Phase,
+    *,
+    key: str,
+    updated_since: str | None,
+    before: str | None,
 ) -> bool:
     what = "reconciling" if updated_since else "first sync of"
     sync.progress.phase(f"{repo}: {what} @{user}: {phase.name} (GraphQL)")
@@ -129,13 +154,19 @@ def _phase(
             checkpoint = save.get_state(session, key=key)
             if checkpoint == DONE:
                 return True
+            budget = getattr(sync, "history_budget", None)
+            if budget is not None:
+                if budget <= 0:
+                    return False  # this poll's share is spent: the next one goes on
+                sync.history_budget = budget - 1  # type: ignore[attr-defined]
             request = plan_request(
                 phase,
                 repo=repo,
                 user=user,
                 checkpoint=checkpoint,
-                floor=sync.config.track.history_since,
+                floor=None if before else sync.config.track.history_since,
                 updated_since=updated_since,
+                before=before,
                 first=first,
                 after=after,
             )
@@ -158,6 +189,8 @@ def _phase(
             kept = sum(_save_item(sync, session, repo, phase, item) for item in items)
             value = next_checkpoint(page, checkpoint)
             save.set_state(session, key=key, value=value, now=sync.now())
+            left = max(page.total - len(page.items), 0) if value != DONE else 0
+            save.set_state(session, key=f"{key}:left", value=str(left), now=sync.now())
         sync.saved(repo, kept)
         if value == DONE:
             return True

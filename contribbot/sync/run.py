@@ -30,7 +30,7 @@ from contribbot.github.client import GitHubClient
 from contribbot.github.errors import RUN_ENDING, BadRequest, NotFound, WaitInterrupted
 from contribbot.store import save
 from contribbot.store.models import Issue, Repository
-from contribbot.sync.backfill import backfill, reconcile
+from contribbot.sync.backfill import backfill, backfill_older, reconcile
 from contribbot.sync.driver import (
     Driver,
     Progress,
@@ -71,6 +71,9 @@ STREAMS: dict[str, Stream] = {
 }
 
 
+HISTORY_ALL_KEY = "history:all:requested"  # `contrib sync --history all` was asked once
+
+
 class Sync(Driver):
     """One sync run over the configured repos and users."""
 
@@ -85,6 +88,8 @@ class Sync(Driver):
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Callable[[float], object] | None = None,
         reconcile: bool = False,
+        history_all: bool = False,
+        history_pages: int | None = None,
     ) -> None:
         extra = {"sleep": sleep} if sleep is not None else {}
         super().__init__(
@@ -97,6 +102,10 @@ class Sync(Driver):
             **extra,
         )
         self.reconcile = reconcile
+        self.history_all = history_all  # also load what lies before `history_since`
+        # a daemon poll loads at most this many history pages (GraphQL), then goes on with
+        # the poll; the next poll continues from the checkpoints
+        self.history_budget = history_pages
 
     def run(self) -> SyncResult:
         """Sync every repo; a missing repo is reported and the others go on."""
@@ -138,9 +147,17 @@ class Sync(Driver):
 
     def _sync_repo(self, repo: str) -> None:
         self._ensure_repo(repo)
+        if self.history_all:
+            with self.session() as session:  # later runs (the daemon's polls) go on with it
+                save.set_state(session, key=HISTORY_ALL_KEY, value="yes", now=self.now())
+        else:
+            with self.session() as session:
+                self.history_all = save.get_state(session, key=HISTORY_ALL_KEY) is not None
         for user in self.config.track.users:
             try:
                 backfill(self, repo, user)
+                if self.history_all:
+                    backfill_older(self, repo, user)
                 if self.reconcile:
                     reconcile(self, repo, user)
             except RUN_ENDING + (NotFound,):

@@ -1,0 +1,152 @@
+"""The GraphQL query builders against GitHub's schema, their points, and the parsers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from graphql import parse, validate
+
+from contribbot.fakehub.graphql import load_schema, query_cost
+from contribbot.github.graphql import (
+    COMMENTS,
+    REVIEWS,
+    TIMELINE,
+    number_events,
+    parse_graphql_issue,
+    parse_search,
+    search_query,
+    search_text,
+    thread_query,
+)
+from contribbot.sync.graphql import PHASES
+
+# what each phase may cost per page of 100: one point per nested list
+EXPECTED_POINTS = {
+    "gql-authored-issues": 3,  # labels, assignees, comment count
+    "gql-authored-prs": 5,  # + reviews, lifecycle timeline
+    "gql-reviewed": 4,  # + reviews
+    "gql-commented-issues": 3,  # labels, assignees, comments
+    "gql-commented-prs": 3,
+}
+
+
+@pytest.mark.parametrize("phase", PHASES, ids=lambda p: p.name)
+def test_every_phase_query_is_valid_on_githubs_schema_and_costs_what_it_should(phase):
+    query = search_query(phase.kind, phase.parts)
+    document = parse(query)
+    assert validate(load_schema(), document) == []
+    variables = {"q": "x", "first": 100, "threadFirst": 100}
+    assert query_cost(load_schema(), document, variables).points == EXPECTED_POINTS[phase.name]
+
+
+@pytest.mark.parametrize("part", [COMMENTS, REVIEWS, TIMELINE])
+def test_thread_queries_are_valid_and_cost_one_point(part):
+    document = parse(thread_query(part))
+    assert validate(load_schema(), document) == []
+    variables = {"owner": "o", "name": "r", "number": 1, "threadFirst": 100}
+    assert query_cost(load_schema(), document, variables).points == 1
+
+
+def test_search_text_uses_the_rest_qualifiers_and_sorts_oldest_first():
+    text = search_text(
+        "o/r", "author:alice is:pr", created_from="2024-01-01", updated_since="2025-02-03"
+    )
+    assert (
+        text
+        == "repo:o/r author:alice is:pr created:>=2024-01-01 updated:>=2025-02-03 sort:created-asc"
+    )
+
+
+NODE = {
+    "__typename": "PullRequest",
+    "databaseId": 7,
+    "number": 3,
+    "title": "Fix",
+    "body": "b",
+    "createdAt": "2025-01-01T00:00:00Z",
+    "updatedAt": "2025-01-02T00:00:00Z",
+    "closedAt": "2025-01-02T00:00:00Z",
+    "url": "https://github.com/o/r/pull/3",
+    "authorAssociation": "CONTRIBUTOR",
+    "author": {"__typename": "Bot", "login": "dependabot", "databaseId": 49699333},
+    "repository": {"nameWithOwner": "o/r"},
+    "labels": {"nodes": [{"name": "Merged"}]},
+    "assignees": {"nodes": []},
+    "prState": "MERGED",
+    "isDraft": False,
+    "mergedAt": "2025-01-02T00:00:00Z",
+    "comments": {"totalCount": 4},
+    "timelineItems": {
+        "pageInfo": {"hasNextPage": True, "endCursor": "c1"},
+        "nodes": [
+            {
+                "__typename": "LabeledEvent",
+                "createdAt": "2025-01-02T00:00:00Z",
+                "actor": {"__typename": "User", "login": "bot"},
+                "label": {"name": "Merged"},
+            },
+            {
+                "__typename": "ClosedEvent",
+                "createdAt": "2025-01-02T00:00:00Z",
+                "actor": None,
+                "closer": {"__typename": "Commit", "oid": "abc"},
+            },
+        ],
+    },
+}
+
+
+def test_a_pull_request_node_parses_like_rest_would_give_it():
+    issue = parse_graphql_issue(NODE)
+    assert (issue.id, issue.repo, issue.number, issue.is_pr, issue.state) == (
+        7,
+        "o/r",
+        3,
+        True,
+        "closed",
+    )
+    assert issue.author == "dependabot[bot]" and issue.author_kind == "Bot"  # REST's spelling
+    assert issue.merged_at == datetime(2025, 1, 2, tzinfo=UTC) and issue.comments == 4
+    assert issue.labels == ("Merged",) and issue.state_reason is None
+
+
+def test_a_search_page_carries_the_threads_and_where_the_rest_begins():
+    body = {
+        "data": {
+            "rateLimit": {
+                "cost": 5,
+                "limit": 5000,
+                "remaining": 4990,
+                "resetAt": "2026-01-01T00:00:00Z",
+            },
+            "search": {
+                "issueCount": 1,
+                "pageInfo": {"hasNextPage": False, "endCursor": "x"},
+                "nodes": [NODE],
+            },
+        }
+    }
+    page = parse_search(body)
+    assert page.next_cursor is None and page.total == 1 and page.rate.remaining == 4990
+    (item,) = page.items
+    assert item.events.after == "c1"  # a timeline longer than one page: one more query
+    events = number_events(item.events.items)
+    assert [(e.id, e.event, e.label, e.commit_id) for e in events] == [
+        (1, "labeled", "Merged", None),
+        (2, "closed", None, "abc"),
+    ]
+
+
+def test_errors_beside_data_are_kept_so_the_page_is_not_saved():
+    body = {
+        "data": {
+            "search": {
+                "issueCount": 0,
+                "pageInfo": {"hasNextPage": False, "endCursor": None},
+                "nodes": [None],
+            }
+        },
+        "errors": [{"message": "timeout", "path": ["search", "nodes", 0]}],
+    }
+    assert parse_search(body).errors

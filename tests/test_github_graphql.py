@@ -12,7 +12,7 @@ from contribbot.github.graphql import (
     COMMENTS,
     REVIEWS,
     TIMELINE,
-    number_events,
+    database_id,
     parse_graphql_issue,
     parse_search,
     search_query,
@@ -82,12 +82,14 @@ NODE = {
         "nodes": [
             {
                 "__typename": "LabeledEvent",
+                "id": "MDEyOkxhYmVsZWRFdmVudDEyMzQ1",
                 "createdAt": "2025-01-02T00:00:00Z",
                 "actor": {"__typename": "User", "login": "bot"},
                 "label": {"name": "Merged"},
             },
             {
                 "__typename": "ClosedEvent",
+                "id": "CE_kwDNAXLOb_AAAA",
                 "createdAt": "2025-01-02T00:00:00Z",
                 "actor": None,
                 "closer": {"__typename": "Commit", "oid": "abc"},
@@ -131,11 +133,17 @@ def test_a_search_page_carries_the_threads_and_where_the_rest_begins():
     assert page.next_cursor is None and page.total == 1 and page.rate.remaining == 4990
     (item,) = page.items
     assert item.events.after == "c1"  # a timeline longer than one page: one more query
-    events = number_events(item.events.items)
-    assert [(e.id, e.event, e.label, e.commit_id) for e in events] == [
-        (1, "labeled", "Merged", None),
-        (2, "closed", None, "abc"),
+    assert [(e.id, e.event, e.label, e.commit_id) for e in item.events.items] == [
+        (12345, "labeled", "Merged", None),
+        (1_877_999_616, "closed", None, "abc"),
     ]
+
+
+def test_database_ids_come_out_of_both_kinds_of_node_id():
+    # legacy: base64("012:LabeledEvent12345"); new: prefix + base64url(msgpack [0, 370, 1877999616])
+    assert database_id("MDEyOkxhYmVsZWRFdmVudDEyMzQ1") == 12345
+    assert database_id("LE_kwDNAXLOb_AAAA") == 1_877_999_616
+    assert database_id("not an id") is None
 
 
 def test_errors_beside_data_are_kept_so_the_page_is_not_saved():

@@ -34,6 +34,9 @@ ROWS = {
         from comment c join account a on a.id = c.author_id""",
     "reviews": """select v.id, v.pr_id, a.login, a.kind, v.state, v.submitted_at,
         v.author_association from review v join account a on a.id = v.reviewer_id""",
+    "lifecycle_events": """select id, issue_id, event, label, actor, commit_id, created_at
+        from lifecycle_event""",
+    "landings_and_reverts": "select issue_id, kind, at, by_label from pr_lifecycle",
 }
 
 

@@ -8,6 +8,8 @@ its `first`: ask for few connections, not small pages.
 
 from __future__ import annotations
 
+import base64
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -53,12 +55,12 @@ _TIMELINE = (
     + ", ".join(LIFECYCLE_TYPES)
     + "]) { "
     + _PAGE_INFO
-    + f" nodes {{ __typename ... on LabeledEvent {{ createdAt actor {_ACTOR} label {{ name }} }}"
-    f" ... on UnlabeledEvent {{ createdAt actor {_ACTOR} label {{ name }} }}"
-    f" ... on ClosedEvent {{ createdAt actor {_ACTOR}"
+    + f" nodes {{ __typename ... on LabeledEvent {{ id createdAt actor {_ACTOR} label {{ name }} }}"
+    f" ... on UnlabeledEvent {{ id createdAt actor {_ACTOR} label {{ name }} }}"
+    f" ... on ClosedEvent {{ id createdAt actor {_ACTOR}"
     " closer { __typename ... on Commit { oid } } }"
-    f" ... on ReopenedEvent {{ createdAt actor {_ACTOR} }}"
-    f" ... on MergedEvent {{ createdAt actor {_ACTOR} commit {{ oid }} }} }} }}"
+    f" ... on ReopenedEvent {{ id createdAt actor {_ACTOR} }}"
+    f" ... on MergedEvent {{ id createdAt actor {_ACTOR} commit {{ oid }} }} }} }}"
 )
 _COMMON = (
     f"databaseId number title body createdAt updatedAt closedAt url authorAssociation"
@@ -335,11 +337,14 @@ def _event(obj: dict[str, Any]) -> LifecycleEvent | None:
     at = parse_github_time(obj.get("createdAt"))
     if name is None or at is None:
         return None
+    ident = database_id(str(obj.get("id") or ""))
+    if ident is None:
+        return None
     actor, _, _ = _account(obj.get("actor"))
     closer = obj.get("closer") or {}
     commit = obj.get("commit") or {}
     return LifecycleEvent(
-        id=0,  # GraphQL events have no database id; numbered in timeline order below
+        id=ident,  # REST's id, read from the node id: the same row either way
         event=name,
         at=at,
         actor=actor,
@@ -348,11 +353,43 @@ def _event(obj: dict[str, Any]) -> LifecycleEvent | None:
     )
 
 
-def number_events(events: Iterable[LifecycleEvent], start: int = 1) -> tuple[LifecycleEvent, ...]:
-    """Give GraphQL events ids in timeline order (what the lifecycle's tie-break needs)."""
-    from dataclasses import replace
+def database_id(node_id: str) -> int | None:
+    """The database (REST) id inside a GraphQL node id, for types without `databaseId`
+    (timeline events). New ids (`LE_lADO...`) are a type prefix and base64url msgpack of
+    an array whose last element is that id; legacy ones base64 of `012:LabeledEvent123`."""
+    head, _, tail = node_id.partition("_")
+    if tail and head.isalnum():
+        try:
+            raw = base64.urlsafe_b64decode(tail + "=" * (-len(tail) % 4))
+            return _msgpack_last_int(raw)
+        except (ValueError, IndexError):
+            return None
+    try:
+        text = base64.b64decode(node_id + "=" * (-len(node_id) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    digits = re.search(r"(\d+)$", text)
+    return int(digits.group(1)) if digits and ":" in text else None
 
-    return tuple(replace(e, id=start + k) for k, e in enumerate(events))
+
+def _msgpack_last_int(raw: bytes) -> int | None:
+    """The last integer of a msgpack array of integers (what GitHub's node ids hold)."""
+    if not raw or not 0x90 <= raw[0] <= 0x9F:
+        return None
+    pos, last = 1, None
+    sizes = {0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8, 0xD0: 1, 0xD1: 2, 0xD2: 4, 0xD3: 8}
+    for _ in range(raw[0] & 0x0F):
+        tag = raw[pos]
+        if tag <= 0x7F:
+            last, pos = tag, pos + 1
+        elif tag in sizes:
+            width = sizes[tag]
+            signed = tag >= 0xD0
+            last = int.from_bytes(raw[pos + 1 : pos + 1 + width], "big", signed=signed)
+            pos += 1 + width
+        else:
+            return None
+    return last
 
 
 def _first_message(body: dict[str, Any]) -> str:

@@ -25,7 +25,6 @@ from contribbot.github.graphql import (
     Item,
     SearchPage,
     Thread,
-    number_events,
     parse_search,
     parse_thread,
     search_query,
@@ -245,8 +244,8 @@ def _save_item(sync: Sync, session: Any, repo: str, phase: Phase, item: Item) ->
         count += _save_reviews(session, issue, item.reviews.items)
     if item.comments is not None:
         count += _save_comments(sync, session, issue, item.comments.items)
-    if item.events is not None:
-        _save_events(issue, number_events(item.events.items))
+    if item.events is not None and item.events.after is None:
+        count += _save_events(sync, session, repo, issue, item.events.items)
     return count
 
 
@@ -267,6 +266,33 @@ def _save_comments(
     return kept
 
 
-def _save_events(issue: Issue, events: tuple[LifecycleEvent, ...]) -> None:
-    """The lifecycle events of an own PR: read here, stored once the lifecycle table lands."""
-    log.debug("#%d: %d lifecycle events", issue.number, len(events))
+def _save_events(
+    sync: Sync, session: Any, repo: str, issue: Issue, events: tuple[LifecycleEvent, ...]
+) -> int:
+    """An own PR's whole lifecycle timeline, kept when save_issue owes one (as the REST
+    `timeline` follow-up would), and that owed follow-up dropped: it came with the page."""
+    from sqlmodel import col, select
+
+    from contribbot.activity.history import save_timeline_page
+    from contribbot.store.models import SyncTask
+
+    owed = select(SyncTask).where(
+        col(SyncTask.kind) == "timeline",
+        col(SyncTask.repo_id) == issue.repo_id,
+        col(SyncTask.number) == issue.number,
+    )
+    tasks = session.exec(owed).all()
+    if not tasks:
+        return 0  # save_issue owes no timeline for it (REST would not fetch one either)
+    rules = sync.config.repo(repo)
+    save_timeline_page(
+        session,
+        pr_id=issue.id,
+        events=list(events),
+        merged_labels=rules.merged_labels,
+        reverted_labels=rules.reverted_labels,
+        now=sync.now(),
+    )
+    for task in tasks:
+        session.delete(task)
+    return len(events)

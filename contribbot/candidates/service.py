@@ -114,6 +114,8 @@ def rank(
     bob an issue that fits alice better.
     """
     loaded = _load(session, repos)
+    if not loaded:  # nothing to rank: skip loading every user's past PRs (a cohort's are many)
+        return {login: [] for login in users}
     stats = _repo_stats(loaded)
     rules = rules_from(config)
     since_report = last_weekly_report(session, config, now)

@@ -165,7 +165,10 @@ def test_sigterm_ends_a_secondary_limit_wait_within_a_second(tmp_path, hub):
         if daemon.poll() is None:
             daemon.kill()
     assert daemon.returncode == 0, err
-    assert took < 1.0 + 1.0  # the wait ends within a second; the process exits right after
+    # the 60 s wait was cut short (the within-a-second bound is measured in-process, in
+    # test_github_client.py; a process exit on a loaded 2-core machine is slower)
+    assert took < 15.0, took
+    assert "(stopped early)" in err
     assert len(hub.requests) == seen  # no request after the signal
     assert "secondary rate limit" in err and "waiting 60s" in err
     assert "Traceback" not in out + err

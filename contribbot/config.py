@@ -31,7 +31,7 @@ from contribbot.secrets import resolve_token as resolve_token  # of contribbot.c
 from contribbot.timeutil import parse_clock, parse_duration, parse_weekly, zone
 
 CONFIG_ENV = "CONTRIBBOT_CONFIG"
-SECRET_KEYS = frozenset({"token", "webhook_url", "api_key"})
+SECRET_KEYS = frozenset({"token", "tokens", "webhook_url", "api_key"})
 CONFIG_NAME = "contrib.toml"
 LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
@@ -84,6 +84,7 @@ class GitHubConfig(_Strict):
 
     api_url: str = "https://api.github.com"
     token: SecretStr = SecretStr("")
+    tokens: list[SecretStr] = Field(default_factory=list)  # a pool, shared by the workers
     per_page: int = Field(default=100, ge=1, le=100)
     rate_limit_reserve: int = Field(default=50, ge=0)
     max_retries: int = Field(default=5, ge=0, le=20)
@@ -99,6 +100,19 @@ class GitHubConfig(_Strict):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"{value!r} is not an http(s) URL")
         return value.rstrip("/")
+
+
+class WorkersConfig(_Strict):
+    """[workers]: how `contrib worker`s share the work."""
+
+    lease: str = "60s"  # a dead worker's unit is taken over after this
+    idle: str = "5s"  # how often an idle worker looks for due units
+
+    @model_validator(mode="after")
+    def _check(self) -> WorkersConfig:
+        for key in ("lease", "idle"):
+            _as_value_error(functools.partial(parse_duration, getattr(self, key), key=key))
+        return self
 
 
 class DatabaseConfig(_Strict):
@@ -231,6 +245,7 @@ class Config(_Strict):
     report: ReportConfig = Field(default_factory=ReportConfig)
     candidates: CandidatesConfig = Field(default_factory=CandidatesConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    workers: WorkersConfig = Field(default_factory=WorkersConfig)
     goals: dict[str, int | dict[str, int]] = Field(default_factory=dict)
     destinations: list[Destination] = Field(default_factory=list)
     path: Path | None = Field(default=None, exclude=True)
@@ -326,7 +341,7 @@ def parse_config(raw: Mapping[str, Any], *, path: Path, text: str = "") -> Confi
 
 def _substitute_env(value: Any, *, path: Path, where: tuple[str, ...]) -> Any:
     if isinstance(value, str):
-        if where and where[-1] in SECRET_KEYS:
+        if where and (where[-1] in SECRET_KEYS or (len(where) > 1 and where[-2] in SECRET_KEYS)):
             return value  # secrets are resolved when used (`expand_secret`), not on every load
         return ENV_RE.sub(lambda m: _env(m.group(1), path, where), value)
     if isinstance(value, dict):

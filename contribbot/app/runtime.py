@@ -21,6 +21,7 @@ from contribbot.store.lock import database_lock
 
 if TYPE_CHECKING:  # PyGithub is imported only by commands that make requests
     from contribbot.github.client import GitHubClient
+    from contribbot.github.pool import BudgetBoard, TokenPool
 
 log = logging.getLogger("contribbot")
 _opened: list[str] = []  # the databases this process opened, to name one in an error
@@ -101,7 +102,11 @@ def _free_space(where: str) -> str:
 
 
 def github_client(
-    config: Config, *, token: str | None = None, sleep: Callable[[float], object] = time.sleep
+    config: Config,
+    *,
+    token: str | None = None,
+    sleep: Callable[[float], object] = time.sleep,
+    board: BudgetBoard | None = None,
 ) -> GitHubClient:
     """A GitHub client from `[github]`; `sleep` is how it waits (a truthy return stops it).
 
@@ -110,6 +115,12 @@ def github_client(
     from contribbot.github.errors import TokenMissing
 
     gh = config.github
+    if token is None and len(gh.tokens) > 1:
+        return token_pool(config, sleep=sleep, board=board)
+    if token is None and gh.tokens:
+        from contribbot.secrets import expand_secret
+
+        token = expand_secret(gh.tokens[0], owner="[github] tokens[0]")
     token = resolve_token(config) if token is None else token
     if not token:
         if not gh.anonymous:
@@ -128,6 +139,23 @@ def github_client(
         backoff_factor=gh.backoff_factor,
         timeout=gh.timeout,
     )
+
+
+def token_pool(
+    config: Config, *, sleep: Callable[[float], object], board: BudgetBoard | None
+) -> TokenPool:
+    """`[github] tokens`: one client per token, used as one (see contribbot.github.pool)."""
+    from contribbot.github.pool import TokenPool
+    from contribbot.secrets import expand_secret
+
+    tokens = [
+        expand_secret(secret, owner=f"[github] tokens[{index}]")
+        for index, secret in enumerate(config.github.tokens)
+    ]
+    if not all(tokens):
+        raise ConfigError(f"{config.path}: [github] tokens: token {tokens.index('') + 1} is empty")
+    members = [github_client(config, token=token, sleep=sleep) for token in tokens]
+    return TokenPool(members, board=board)
 
 
 def no_token_message(api_url: str) -> str:

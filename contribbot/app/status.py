@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -10,8 +11,9 @@ from sqlmodel import Session, col, select
 
 from contribbot.config import Config
 from contribbot.secrets import unset_secrets
-from contribbot.store import save
+from contribbot.store import leases, save
 from contribbot.store.models import Account, Comment, Issue, Review, SyncTask
+from contribbot.timeutil import parse_duration, utc_z
 
 
 def _count(session: Session, query: Any) -> int:
@@ -109,6 +111,49 @@ def status(session: Session, *, config: Config) -> dict[str, Any]:
         }
         for key, row in save.states_with_prefix(session, prefix="ratelimit:").items()
     }
+    workers = workers_status(session, config=config, now=datetime.now(UTC))
     # repo_id() may have added rows for never-synced repos: keep status read-only
     session.rollback()
-    return {"repos": repos, "rate_limit": rates, "notes": unset_secrets(config)}
+    return {"repos": repos, "rate_limit": rates, "notes": unset_secrets(config), "workers": workers}
+
+
+def workers_status(session: Session, *, config: Config, now: datetime) -> dict[str, Any]:
+    """`contrib worker`s: each worker, the unit it holds and its lease; units by kind."""
+    lease = parse_duration(config.workers.lease, key="workers.lease")
+    units = leases.units(session, limit=100_000)
+    held = {u.leased_by: u for u in units if u.leased_by and u.lease_until and u.lease_until >= now}
+    workers = []
+    for row in leases.workers(session):
+        unit = held.get(row.id)
+        workers.append(
+            {
+                "id": row.id,
+                "host": row.host,
+                "pid": row.pid,
+                "leader": row.leader and row.stopped_at is None,
+                "state": _worker_state(row.seen_at, row.stopped_at, now, lease),
+                "seen_at": utc_z(row.seen_at),
+                "unit": unit.key if unit else None,
+                "lease_until": utc_z(unit.lease_until) if unit and unit.lease_until else None,
+                "units_done": row.units_done,
+            }
+        )
+    kinds: dict[str, dict[str, int]] = {}
+    for unit in units:
+        counts = kinds.setdefault(unit.kind, {"units": 0, "due": 0, "held": 0, "failing": 0})
+        counts["units"] += 1
+        counts["held"] += unit.leased_by in held and held[unit.leased_by] is unit
+        counts["due"] += unit.due_at <= now and unit.leased_by not in held
+        counts["failing"] += unit.error is not None
+    expired = [
+        {"unit": u.key, "worker": u.leased_by, "lease_until": utc_z(u.lease_until)}
+        for u in units
+        if u.leased_by and u.lease_until and u.lease_until < now
+    ]
+    return {"workers": workers, "units": kinds, "expired_leases": expired}
+
+
+def _worker_state(seen: datetime, stopped: datetime | None, now: datetime, lease: timedelta) -> str:
+    if stopped is not None:
+        return "stopped"
+    return "alive" if now - seen <= lease else "gone"  # it beats three times a lease

@@ -18,6 +18,7 @@ HELP_ORDER = (
     "report",
     "deliveries",
     "daemon",
+    "worker",
     "demo",
 )
 app.registered_commands.sort(

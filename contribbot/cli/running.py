@@ -120,3 +120,45 @@ def daemon(
                 raise typer.Exit(1)  # so cron notices
         else:
             runner.serve()
+
+
+@app.command()
+@fail_cleanly
+def worker(
+    config: ConfigOpt = None,
+    until_idle: Annotated[
+        bool, typer.Option("--until-idle", help="Exit once nothing is due (for tests and cron).")
+    ] = False,
+    log_format: Annotated[
+        Literal["text", "json"],
+        typer.Option("--log-format", help="text or json (for log collectors)."),
+    ] = "text",
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    """Do the daemon's work together with any number of other workers on one database.
+
+    Work is cut into units (a repo's streams, a user's events, a first sync, candidates,
+    delivery), each claimed with a lease ([workers] lease); one worker at a time also
+    schedules. Killed at any moment, its units go to another worker when the lease ends.
+    On SQLite, workers take turns at writing: use PostgreSQL to scale out.
+
+    Example: contrib worker --config /etc/contribbot/contrib.toml   # on each machine
+    """
+    import signal
+
+    from contribbot.app import runtime
+    from contribbot.app.budgets import DatabaseBoard
+    from contribbot.app.worker import Worker, worker_engine
+    from contribbot.cli.console import setup_logging
+
+    setup_logging(json_lines=log_format == "json", verbose=verbose)
+    cfg = runtime.load(config)
+    if not cfg.track.repos or not cfg.track.users:
+        raise UsageError(f"{cfg.path}: [track] needs at least one user and one repo")
+    engine = worker_engine(cfg.database_url())
+    stopping = threading.Event()
+    client = runtime.github_client(cfg, sleep=stopping.wait, board=DatabaseBoard(engine))
+    runner = Worker(config=cfg, engine=engine, client=client, stopping=stopping)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    runner.serve(until_idle=until_idle)

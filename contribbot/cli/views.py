@@ -74,6 +74,39 @@ def print_status(doc: dict[str, Any], console: Console) -> None:
         )
     for note in doc.get("notes", []):
         console.print(Text(f"note: {note}", style="yellow"))
+    print_workers(doc.get("workers") or {}, console)
+
+
+def print_workers(doc: dict[str, Any], console: Console) -> None:
+    """The workers, what each holds until when, and the units by kind (nothing if none)."""
+    if doc.get("workers"):
+        table = Table(title="Workers", title_justify="left")
+        for column in ("worker", "state", "leader", "holds", "lease until", "done"):
+            table.add_column(column, overflow="fold")
+        for row in doc["workers"]:
+            until = (row["lease_until"] or "").replace("T", " ").removesuffix("Z")
+            table.add_row(
+                Text(row["id"]),
+                row["state"],
+                "yes" if row["leader"] else "",
+                Text(row["unit"] or ""),
+                until,
+                str(row["units_done"]),
+            )
+        console.print(table)
+    if doc.get("units"):
+        parts = [
+            f"{kind} {c['units']} ({c['held']} held, {c['due']} due"
+            + (f", {c['failing']} failing)" if c["failing"] else ")")
+            for kind, c in sorted(doc["units"].items())
+        ]
+        console.print(Text("units: " + "; ".join(parts)))
+    for lost in doc.get("expired_leases", []):
+        console.print(
+            Text(
+                f"lease expired: {lost['unit']} (held by {lost['worker']}); another worker takes it"
+            )
+        )
 
 
 def deliveries_table(rows: Sequence[Delivery]) -> Table:

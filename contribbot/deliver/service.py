@@ -164,8 +164,10 @@ def _send_to(
         return
     for index, row_id in enumerate(ids):
         with session_scope(engine) as session:
-            row = session.get(Delivery, row_id)
+            row = session.get(Delivery, row_id, with_for_update=True)
             assert row is not None
+            if row.status == "sent":  # another sender finished it since the list was read
+                continue
             in_doubt = outbox.mark_sending(session, row=row, now=clock())
             payload = _resent(destination, row.payload) if in_doubt else row.payload
             label = f"{destination.name}: {row.kind} {row.period} {row.subject}"

@@ -258,3 +258,42 @@ class Delivery(SQLModel, table=True):
     message_id: str | None = Field(default=None, max_length=100)
     error: str | None = Field(default=None, sa_type=Text)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class WorkUnit(SQLModel, table=True):
+    """A unit of work shared by `contrib worker`s: claimed with a lease that expires.
+
+    key names the unit (`streams:owner/name`, `events:login`, `backfill:owner/name:login`,
+    `candidates`, `deliver`); `every` (seconds) makes it come back after it ran, or None
+    for a one-shot unit that is deleted when done.
+    """
+
+    __tablename__ = "work_unit"
+    __table_args__ = (Index("ix_work_unit_due", "due_at", "lease_until"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=300)
+    kind: str = Field(max_length=20)
+    every: int | None = Field(default=None)
+    due_at: datetime = _time(nullable=False)
+    leased_by: str | None = Field(default=None, max_length=100)
+    lease_until: datetime | None = _time()
+    attempts: int = Field(default=0)
+    done_at: datetime | None = _time()
+    error: str | None = Field(default=None, sa_type=Text)
+
+
+class Worker(SQLModel, table=True):
+    """A `contrib worker` process as it last reported itself (its heartbeat)."""
+
+    __tablename__ = "worker"
+
+    id: str = Field(primary_key=True, max_length=100)  # host:pid:random
+    host: str = Field(max_length=200)
+    pid: int
+    started_at: datetime = _time(nullable=False)
+    seen_at: datetime = _time(nullable=False)
+    leader: bool = Field(default=False)
+    unit: str | None = Field(default=None, max_length=300)
+    units_done: int = Field(default=0)
+    stopped_at: datetime | None = _time()

@@ -166,6 +166,10 @@ class Sync(Driver):
                 message = f"{repo}: @{user}: {exc}"
                 self.outcome(repo).problems.append(message)
                 log.error("%s", message)
+        self.poll_repo(repo)
+
+    def poll_repo(self, repo: str) -> None:
+        """The repo-wide streams since the last poll, then the follow-ups owed in the repo."""
         for name, stream in STREAMS.items():
             self.progress.phase(f"{repo}: {name.replace('_', ' ')} since the last poll")
             walk = StreamWalk(stream.path.format(repo=repo), stream.params, self.client.per_page)
@@ -177,6 +181,10 @@ class Sync(Driver):
             save.set_state(
                 session, key=f"repo:{repo}:synced_at", value=utc_z(self.now()), now=self.now()
             )
+
+    def ensure_repo(self, repo: str) -> None:
+        """Check the repository once (its id, spelling) and start its streams' checkpoints."""
+        self._ensure_repo(repo)
 
     def _ensure_repo(self, repo: str) -> None:
         with self.session() as session:
@@ -205,20 +213,25 @@ class Sync(Driver):
     def _poll_events(self, repos: Iterable[str]) -> None:
         wanted = {r.lower(): r for r in repos}
         for user in self.config.track.users:
-            self.check_stop()
-            self.progress.phase(f"@{user}: recent public events")
-            with self.session() as session:
-                floor = int(save.get_state(session, key=f"events:{user}:last_id") or 0)
-                first_read = not floor and not save.any_seen_events(session, login=user)
-            saver = EventSaver(self, user, wanted, legacy_floor=floor)
-            try:
-                self.walk("", EventWalk(user, self.now(), first_read), saver)
-            except NotFound:
-                log.warning("@%s: no such GitHub user", user)
-            except RUN_ENDING:
-                raise
-            except BadRequest as exc:
-                log.warning("@%s: public events unavailable: %s", user, exc)
+            self.poll_user_events(user, wanted)
+
+    def poll_user_events(self, user: str, wanted: dict[str, str]) -> None:
+        """One user's public events; review events in `wanted` repos ({lower: name}) owe
+        follow-up fetches there."""
+        self.check_stop()
+        self.progress.phase(f"@{user}: recent public events")
+        with self.session() as session:
+            floor = int(save.get_state(session, key=f"events:{user}:last_id") or 0)
+            first_read = not floor and not save.any_seen_events(session, login=user)
+        saver = EventSaver(self, user, wanted, legacy_floor=floor)
+        try:
+            self.walk("", EventWalk(user, self.now(), first_read), saver)
+        except NotFound:
+            log.warning("@%s: no such GitHub user", user)
+        except RUN_ENDING:
+            raise
+        except BadRequest as exc:
+            log.warning("@%s: public events unavailable: %s", user, exc)
 
     # -- follow-up fetches -------------------------------------------------------------
 

@@ -1,0 +1,304 @@
+"""`contrib worker`: leases that never overlap, a worker killed with -9 mid-backfill, the
+report posted once, and the database equal to a one-process sync of the same world."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import NOW, cli, load, write_config
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from contribbot.app import runtime
+from contribbot.app.units import plan
+from contribbot.app.worker import worker_engine
+from contribbot.fakehub import FakeHub
+from contribbot.fakehub.dataset import build_dataset
+from contribbot.fakehub.sink import Sink
+from contribbot.store import leases
+from contribbot.store.db import open_database, session_scope
+from contribbot.store.leases import UnitSpec
+from contribbot.store.models import Account, Comment, Issue, PullRequest, Review, WorkUnit
+from contribbot.sync import Sync
+from contribbot.timeutil import utc_z
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+REPO = "pytorch/tutorials"
+WHERE = "WHERE key = :k"
+
+
+def wait_for(predicate: Any, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+# -- leases ------------------------------------------------------------------------------
+
+
+def test_two_workers_never_hold_the_same_unit(tmp_path):
+    """Eight claimers race over 12 always-due units; each holder bumps a counter on its
+    unit's row in the database and finds it at 1, or the lease was shared."""
+    path = write_config(tmp_path, "http://127.0.0.1:9")
+    engine = worker_engine(load(path).database_url())
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        leases.ensure_units(session, [UnitSpec(f"probe:{i}", "probe", 0, now) for i in range(12)])
+        session.connection().execute(text("CREATE TABLE probe (key TEXT PRIMARY KEY, holders INT)"))
+        for i in range(12):
+            session.connection().execute(text(f"INSERT INTO probe VALUES ('probe:{i}', 0)"))
+    seen: list[int] = []
+    claims: Counter[str] = Counter()
+    failures: list[BaseException] = []
+
+    def claimer(name: str) -> None:
+        try:
+            for _ in range(25):
+                unit = leases.claim(
+                    engine, worker=name, now=datetime.now(UTC), lease=timedelta(seconds=30)
+                )
+                if unit is None:
+                    time.sleep(0.01)
+                    continue
+                with engine.begin() as connection:
+                    holders = connection.execute(
+                        text(f"UPDATE probe SET holders = holders + 1 {WHERE} RETURNING holders"),
+                        {"k": unit.key},
+                    ).scalar_one()
+                seen.append(holders)
+                claims[unit.key] += 1
+                time.sleep(0.005)
+                with engine.begin() as connection:
+                    connection.execute(
+                        text("UPDATE probe SET holders = holders - 1 WHERE key = :k"),
+                        {"k": unit.key},
+                    )
+                assert leases.finish(
+                    engine,
+                    unit=unit,
+                    worker=name,
+                    now=datetime.now(UTC),
+                    next_due=datetime.now(UTC),
+                )
+        except BaseException as exc:  # reported by the main thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=claimer, args=(f"w{i}",)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures
+    assert len(seen) > 50, "too few claims to show anything"
+    assert set(seen) == {1}, "a unit was held by two workers at once"
+    assert len(claims) == 12
+
+
+def test_an_expired_lease_goes_to_another_worker_and_the_first_loses_it(tmp_path):
+    path = write_config(tmp_path, "http://127.0.0.1:9")
+    engine = worker_engine(load(path).database_url())
+    start = datetime.now(UTC)
+    with session_scope(engine) as session:
+        leases.ensure_units(session, [UnitSpec("backfill:o/r:ann", "backfill", None, start)])
+    short = timedelta(seconds=10)
+    first = leases.claim(engine, worker="dead", now=start, lease=short)
+    assert first is not None
+    assert (
+        leases.claim(engine, worker="other", now=start + timedelta(seconds=5), lease=short) is None
+    )
+    later = start + timedelta(seconds=11)  # "dead" never renewed
+    second = leases.claim(engine, worker="other", now=later, lease=short)
+    assert second is not None and second.key == first.key and second.attempts == 2
+    assert not leases.renew(engine, unit_id=first.id, worker="dead", now=later, lease=short)
+    assert not leases.finish(engine, unit=first, worker="dead", now=later, next_due=None)
+    assert leases.finish(engine, unit=second, worker="other", now=later, next_due=None)
+    with session_scope(engine) as session:
+        assert session.exec(select(WorkUnit)).all() == []  # a finished one-shot is gone
+
+
+def test_status_shows_the_workers_their_units_and_leases(tmp_path):
+    path = write_config(tmp_path, "http://127.0.0.1:9", users=["ann"], repos=["o/r"])
+    engine = worker_engine(load(path).database_url())
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        specs = [
+            UnitSpec("backfill:o/r:ann", "backfill", None, now),
+            UnitSpec("x", "deliver", 60, now),
+        ]
+        leases.ensure_units(session, specs)
+    lease = timedelta(seconds=60)
+    unit = leases.claim(engine, worker="vm:41:abc", now=now, lease=lease)
+    assert unit is not None and unit.key == "backfill:o/r:ann"
+    for worker, pid, leader in (("vm:41:abc", 41, True), ("vm:42:def", 42, False)):
+        leases.heartbeat(
+            engine, worker=worker, host="vm", pid=pid, now=now, leader=leader, unit=None, done=3
+        )
+    leases.stopped(engine, worker="vm:42:def", now=now)
+    code, out, err = cli("status", "--config", str(path), "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)["workers"]
+    first, second = sorted(doc["workers"], key=lambda w: w["pid"])
+    assert first["state"] == "alive" and first["leader"] and first["unit"] == "backfill:o/r:ann"
+    assert first["lease_until"] == utc_z(now + lease)
+    assert second["state"] == "stopped" and second["unit"] is None
+    assert doc["units"]["backfill"] == {"units": 1, "due": 0, "held": 1, "failing": 0}
+    assert doc["units"]["deliver"]["due"] == 1
+    code, out, _ = cli("status", "--config", str(path))
+    assert code == 0 and "vm:41:abc" in out and "backfill:o/r:ann" in out and "deliver 1" in out
+
+
+def test_the_schedule_wants_a_backfill_per_user_until_it_is_done():
+    config = load_config_for(users=["ann", "bo"], repos=["o/r"])
+    specs = {s.key: s for s in plan(config, backfilled={"backfill:o/r:ann"}, now=NOW)}
+    assert "backfill:o/r:bo" in specs and "backfill:o/r:ann" not in specs
+    assert specs["backfill:o/r:bo"].every is None
+    assert specs["streams:o/r"].every == 15 * 60 and specs["events:ann"].every == 15 * 60
+    assert specs["reconcile:o/r:ann"].first_due == NOW + timedelta(days=1)
+    assert {"candidates", "deliver"} <= set(specs)
+
+
+def load_config_for(*, users: list[str], repos: list[str]) -> Any:
+    from contribbot.config import parse_config
+
+    return parse_config({"track": {"users": users, "repos": repos}}, path=Path("c.toml"))
+
+
+# -- three worker processes, one killed with -9 --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world() -> Any:
+    """A static world with 200 tracked users (generated accounts of the small data set)."""
+    dataset = build_dataset(NOW, 7, "small")
+    users = sorted(
+        login
+        for login, account in dataset.accounts.items()
+        if account.kind == "User" and login != "alice"
+    )[:200]
+    assert len(users) == 200
+    return dataset, users
+
+
+def start_worker(path: Path, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "contribbot", "worker", "--config", str(path), *args],
+        cwd=path.parent,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def content(url: str) -> dict[str, set[tuple[Any, ...]]]:
+    """What a sync stored, without row ids that depend on the order of saving (GitHub ids stay)."""
+    engine = open_database(url)
+    with Session(engine) as session:
+        logins = {a.id: a.login for a in session.exec(select(Account))}
+        doc = {
+            "accounts": {(a.login, a.github_id, a.kind) for a in session.exec(select(Account))},
+            "issues": {
+                (
+                    i.id,
+                    i.number,
+                    i.state,
+                    i.title,
+                    logins.get(i.author_id),
+                    i.updated_at,
+                    i.closed_at,
+                    tuple(i.labels),
+                )
+                for i in session.exec(select(Issue))
+            },
+            "pulls": {
+                (p.issue_id, p.merged_at, p.merged_by_label)
+                for p in session.exec(select(PullRequest))
+            },
+            "reviews": {
+                (r.id, r.pr_id, logins[r.reviewer_id], r.state, r.submitted_at)
+                for r in session.exec(select(Review))
+            },
+            "comments": {
+                (c.id, c.kind, c.issue_id, logins[c.author_id], c.updated_at, c.body)
+                for c in session.exec(select(Comment))
+            },
+        }
+    engine.dispose()
+    return doc
+
+
+def test_three_workers_one_killed_mid_backfill_end_like_one_process(tmp_path, world):
+    dataset, users = world
+    with (
+        FakeHub(dataset, tokens={"test-token": "alice"}, search_rate_limit=100_000) as hub,
+        Sink() as sink,
+    ):
+        fire = datetime.now(UTC) - timedelta(minutes=1)  # the weekly report is due now
+        extra = (
+            f'[schedule]\nreport = "{WEEKDAYS[fire.weekday()]} {fire:%H:%M:%S}"\n'
+            '[workers]\nlease = "3s"\nidle = "1s"\n'
+            f'[[destinations]]\nname = "sink"\ntype = "slack"\nwebhook_url = "{sink.url}"\n'
+            f'users = ["{users[0]}"]\n'
+        )
+        shared_dir, single_dir = tmp_path / "shared", tmp_path / "single"
+        shared_dir.mkdir()
+        single_dir.mkdir()
+        path = write_config(shared_dir, hub.base_url, users=users, repos=[REPO], extra=extra)
+        url = load(path).database_url()
+        engine = worker_engine(url)
+        procs = [start_worker(path, "--until-idle") for _ in range(3)]
+        try:
+            victim, unit = _wait_for_a_backfill_in_hand(engine, procs)
+            os.kill(victim.pid, signal.SIGKILL)
+            victim.communicate(timeout=10)
+            outs = [p.communicate(timeout=240) for p in procs if p is not victim]
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+        for p in procs:
+            if p is not victim:
+                assert p.returncode == 0
+        logs = "".join(err for _, err in outs)
+        assert "Traceback" not in logs and "test-token" not in logs and sink.url not in logs
+        assert f"{unit}: {REPO}: first sync of" in logs  # another worker finished it
+        assert len(sink.posts) == 1, [p.json().get("text") for p in sink.posts]
+
+        single = write_config(single_dir, hub.base_url, users=users, repos=[REPO])
+        config = load(single)
+        one = Sync(
+            engine=runtime.database(config), client=runtime.github_client(config), config=config
+        ).run()
+        assert one.exit_code == 0
+        assert content(url) == content(config.database_url())
+
+
+def _wait_for_a_backfill_in_hand(engine: Any, procs: list[subprocess.Popen[str]]) -> Any:
+    """A worker holding a first-sync unit once a few first syncs are done, and the unit."""
+    pids = {p.pid: p for p in procs}
+
+    def holder() -> Any:
+        with Session(engine) as session:
+            todo = leases.pending(session, prefix="backfill:")
+        held = [u for u in todo if u.leased_by]
+        if not 0 < len(todo) < 190 or not held:
+            return None
+        return pids[int(str(held[0].leased_by).split(":")[1])], held[0].key
+
+    assert wait_for(lambda: holder() is not None, 120), "no worker took a first sync"
+    return holder()

@@ -38,13 +38,13 @@ def integrity(db: Path) -> str:
 
 @pytest.fixture
 def tiny_fs(tmp_path):
-    """A 450 KiB tmpfs (the stand-in's data set needs about 600 KiB): a disk that fills up."""
+    """A 600 KiB tmpfs, less than a full sync of the stand-in needs: a disk that fills up."""
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
     where = tmp_path / "fs"
     where.mkdir()
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=450k", "tmpfs", str(where)], check=False
+        ["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(where)], check=False
     )
     if done.returncode != 0:
         pytest.skip("cannot mount a tmpfs here")

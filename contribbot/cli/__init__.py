@@ -21,8 +21,12 @@ HELP_ORDER = (
     "worker",
     "demo",
 )
-app.registered_commands.sort(
-    key=lambda c: HELP_ORDER.index(getattr(c.callback, "__name__", "")) if c.callback else 0
-)
+
+
+def _place(name: str) -> int:
+    return HELP_ORDER.index(name) if name in HELP_ORDER else len(HELP_ORDER)  # new ones last
+
+
+app.registered_commands.sort(key=lambda c: _place(getattr(c.callback, "__name__", "")))
 
 __all__ = ["app", "main"]

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/history.py            # the maintainer, then alice in the demo
     .venv/bin/python bench/history.py --only demo
+    .venv/bin/python bench/history.py --scale 0.2   # a fifth of the maintainer (quicker)
 
 The maintainer's history is built here (3,000 authored issues/PRs, 8,000 reviewed PRs,
 15,000 comments across 2 repos, some threads longer than 100 comments) and served by the
@@ -36,8 +37,10 @@ YEARS = 5
 POINTS_PER_HOUR = 5000
 
 
-def maintainer_history(seed: int = 11) -> Dataset:
-    """The maintainer-sized data set (deterministic)."""
+def maintainer_history(seed: int = 11, scale: float = 1.0) -> Dataset:
+    """The maintainer-sized data set (deterministic); `scale` shrinks every count."""
+    authored, reviewed_n, comments_n = (round(n * scale) for n in (AUTHORED, REVIEWED, COMMENTS))
+    long_threads, other_issues = max(1, round(LONG_THREADS * scale)), round(2500 * scale)
     rng = random.Random(seed)
     ds = Dataset(now=NOW, seed=seed, size="bench")
     others = [f"dev-{k:03d}" for k in range(200)]
@@ -74,7 +77,7 @@ def maintainer_history(seed: int = 11) -> Dataset:
         elif rng.random() < 0.7:
             ops.close(ds, item, ME, end)
 
-    for k in range(AUTHORED):
+    for k in range(authored):
         item = opened(ME, k % 2 == 0, when())
         for _ in range(rng.randrange(3)):
             reviewer = rng.choice(others)
@@ -83,7 +86,7 @@ def maintainer_history(seed: int = 11) -> Dataset:
             ops.add_comment(ds, item, reviewer, "looks fine", later(item.created_at, 48))
         finish(item)
     reviewed: list[Issue] = []
-    for _ in range(REVIEWED):
+    for _ in range(reviewed_n):
         pr = opened(rng.choice(others), True, when())
         ops.add_review(
             ds, pr, ME, rng.choice(["APPROVED", "COMMENTED"]), "", later(pr.created_at, 72)
@@ -92,12 +95,12 @@ def maintainer_history(seed: int = 11) -> Dataset:
             ops.add_review(ds, pr, rng.choice(others), "APPROVED", "", later(pr.created_at, 72))
         reviewed.append(pr)
         finish(pr)
-    issues = [opened(rng.choice(others), False, when()) for _ in range(2500)]
-    targets = reviewed[:2500] + issues
-    for k in range(COMMENTS):
+    issues = [opened(rng.choice(others), False, when()) for _ in range(other_issues)]
+    targets = reviewed[:other_issues] + issues
+    for k in range(comments_n):
         item = targets[k % len(targets)] if k < 2 * len(targets) else rng.choice(targets)
         ops.add_comment(ds, item, ME, f"comment {k}", later(item.created_at, 24 * 30))
-    for item in issues[:LONG_THREADS]:
+    for item in issues[:long_threads]:
         for k in range(130):
             ops.add_comment(
                 ds, item, rng.choice(others), f"+1 ({k})", later(item.created_at, 24 * 30)
@@ -183,13 +186,15 @@ def main(argv: list[str]) -> None:
     """Run the bench."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", choices=["maintainer", "demo"])
+    parser.add_argument("--scale", type=float, default=1.0, help="shrink the maintainer")
     args = parser.parse_args(argv)
     scenarios = []
     if args.only in (None, "maintainer"):
         started = time.perf_counter()
-        ds = maintainer_history()
+        ds = maintainer_history(scale=args.scale)
         print(f"maintainer history built in {time.perf_counter() - started:.1f}s")
-        scenarios.append(("maintainer (@maint-max, 2 repos)", ds, ME, list(REPOS)))
+        title = f"maintainer x{args.scale:g} (@maint-max, 2 repos)"
+        scenarios.append((title, ds, ME, list(REPOS)))
     if args.only in (None, "demo"):
         ds = build_dataset(NOW)
         scenarios.append(

@@ -57,9 +57,7 @@ def main() -> None:
         _child(Path(args.child), args.poll)
         return
     print(f"{args.users} users in {EXTRA_REPOS + 2} repos; poll_every 15m = {args.poll:g}s real")
-    print(
-        "workers tokens  polls/h  points/token/h (max)  lag p50  lag p95  lag max  peak MB/worker"
-    )
+    print(HEADER)
     for run in args.runs.split(","):
         workers, tokens = (int(x) for x in run.split("x"))
         figures = _run(args, workers, tokens)

@@ -158,3 +158,25 @@ def test_errors_beside_data_are_kept_so_the_page_is_not_saved():
         "errors": [{"message": "timeout", "path": ["search", "nodes", 0]}],
     }
     assert parse_search(body).errors
+
+
+def test_a_timeline_event_without_a_readable_id_marks_the_thread_incomplete():
+    node = {
+        **NODE,
+        "timelineItems": {
+            **NODE["timelineItems"],
+            "nodes": [{**NODE["timelineItems"]["nodes"][0], "id": "??"}],
+        },
+    }
+    (item,) = parse_search(
+        {
+            "data": {
+                "search": {
+                    "issueCount": 1,
+                    "pageInfo": {"hasNextPage": False, "endCursor": None},
+                    "nodes": [node],
+                }
+            }
+        }
+    ).items
+    assert item.events.items == () and not item.events.complete

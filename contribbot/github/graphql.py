@@ -80,6 +80,7 @@ class Thread:
 
     items: tuple[Any, ...] = ()
     after: str | None = None
+    complete: bool = True  # False: an item could not be read (a timeline event without id)
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,9 @@ def _thread(node: dict[str, Any], part: str, repo: str, number: int, *, html: st
         return Thread(tuple(_comment(c, repo, number) for c in raw), after)
     if part == REVIEWS:
         return Thread(tuple(_review(r) for r in raw), after)
-    return Thread(tuple(e for e in (_event(e) for e in raw) if e is not None), after)
+    events = [_event(e) for e in raw if e.get("__typename") in EVENT_NAMES]
+    kept = tuple(e for e in events if e is not None)
+    return Thread(kept, after, complete=len(kept) == len(events))
 
 
 def _account(obj: dict[str, Any] | None) -> tuple[str | None, int | None, str]:

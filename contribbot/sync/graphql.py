@@ -213,7 +213,7 @@ def _complete(sync: Sync, item: Item, phase: Phase) -> Item:
     for part, thread in threads.items():
         if thread is None or thread.after is None:
             continue
-        gathered = list(thread.items)
+        gathered, complete = list(thread.items), thread.complete
         after: str | None = thread.after
         while after is not None:
             owner, name = item.issue.repo.split("/", 1)
@@ -227,8 +227,8 @@ def _complete(sync: Sync, item: Item, phase: Phase) -> Item:
             body = _transport(sync).query(thread_query(part), variables)
             more = parse_thread(body, part, item.issue.repo, item.issue.number)
             gathered.extend(more.items)
-            after = more.after
-        threads[part] = Thread(tuple(gathered), None)
+            after, complete = more.after, complete and more.complete
+        threads[part] = Thread(tuple(gathered), None, complete)
     return Item(item.issue, threads[COMMENTS], threads[REVIEWS], threads[TIMELINE])
 
 
@@ -244,7 +244,8 @@ def _save_item(sync: Sync, session: Any, repo: str, phase: Phase, item: Item) ->
         count += _save_reviews(session, issue, item.reviews.items)
     if item.comments is not None:
         count += _save_comments(sync, session, issue, item.comments.items)
-    if item.events is not None and item.events.after is None:
+    # a timeline with an event whose id could not be read stays with REST's follow-up
+    if item.events is not None and item.events.after is None and item.events.complete:
         count += _save_events(sync, session, repo, issue, item.events.items)
     return count
 

@@ -1,5 +1,6 @@
 """Migrations on the test engine (SQLite, or PostgreSQL with CONTRIBBOT_TEST_DB): from an empty
-database and from every earlier revision, with a row in every table, up to head = the models.
+database and from every earlier revision, with a row in every table, up to head = the models;
+a newer database, or someone else's, is refused untouched.
 
 The revisions are read from migrations/versions, so a new migration is covered when it lands.
 """
@@ -27,15 +28,18 @@ from sqlalchemy import (
     Text,
     func,
     select,
+    text,
 )
 from sqlmodel import SQLModel
 
+from contribbot.errors import UsageError
 from contribbot.store.db import (
     alembic_config,
     current_revision,
     head_revision,
     make_engine,
     migrations_dir,
+    open_database,
 )
 
 REVISIONS = [script.revision for script in ScriptDirectory(str(migrations_dir())).walk_revisions()]
@@ -110,3 +114,23 @@ def test_upgrade_from_an_earlier_revision_keeps_the_rows(tmp_path, revision):
     after = row_counts(engine)
     assert {name: after[name] for name in before} == before  # no row lost on the way
     assert differences(engine) == []
+
+
+def test_a_database_from_a_newer_contribbot_is_refused_untouched(tmp_path):
+    engine = make_engine(db_url(tmp_path / "m.db", empty=True))
+    command.upgrade(alembic_config(engine), "head")
+    before = fill_every_table(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0999_future'"))
+    with pytest.raises(UsageError, match="written by a newer contribbot"):
+        open_database(engine.url.render_as_string(hide_password=False))
+    assert current_revision(engine) == "0999_future" and row_counts(engine) == before
+
+
+def test_other_tables_are_refused_untouched(tmp_path):
+    engine = make_engine(db_url(tmp_path / "m.db", empty=True))
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE invoices (id INTEGER PRIMARY KEY)"))
+    with pytest.raises(UsageError, match="holds other tables than contribbot's"):
+        open_database(engine.url.render_as_string(hide_password=False))
+    assert row_counts(engine) == {"invoices": 0}  # nothing of ours was created

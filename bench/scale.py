@@ -161,10 +161,21 @@ def _measure(  # noqa: PLR0913
         _wait_first_round(engine, timeout=20 * args.poll)
         hub.clear_requests()
         started = time.monotonic()
-        changes = _make_changes(hub, logins, repos, args.poll, args.polls * args.poll)
+        changes: list[tuple[int, float]] = []
+        seen: dict[int, float] = {}
+        done = threading.Event()
+        watcher = threading.Thread(target=_watch, args=(engine, changes, seen, done))
+        watcher.start()
+        _make_changes(hub, logins, repos, args.poll, args.polls * args.poll, changes)
         elapsed = time.monotonic() - started
         records = hub.requests
-        lags = _lags(engine, changes, deadline=time.monotonic() + 2 * args.poll)
+        deadline = time.monotonic() + 2 * args.poll
+        while len(seen) < len(changes) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        done.set()
+        watcher.join()
+        end = time.monotonic()
+        lags = [seen.get(i, end) - at for i, at in changes]
         memory = [_peak_mb(p.pid) for p in procs]
     finally:
         for p in procs:
@@ -218,33 +229,29 @@ def _wait_first_round(engine: object, timeout: float) -> None:
     raise SystemExit("the first round of polls did not finish in time")
 
 
-def _make_changes(hub, logins, repos, poll, duration):  # type: ignore[no-untyped-def]
-    """Tracked users open issues at random; returns [(github id, monotonic time)]."""
+def _make_changes(hub, logins, repos, poll, duration, changes):  # type: ignore[no-untyped-def]
+    """Tracked users open issues at random; appends (github id, monotonic time)."""
     rng = random.Random(7)
-    changes = []
     end = time.monotonic() + duration
     while time.monotonic() < end:
         issue = hub.open_issue(rng.choice(repos), rng.choice(logins), "bench change")
         changes.append((issue.id, time.monotonic()))
         time.sleep(poll / 4)
-    return changes
 
 
-def _lags(engine, changes, deadline):  # type: ignore[no-untyped-def]
-    """Real seconds from each change to its row (missing ones count until the deadline)."""
-    seen: dict[int, float] = {}
-    ids = [c[0] for c in changes]
-    while len(seen) < len(ids) and time.monotonic() < deadline:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                text("SELECT id FROM issue WHERE id = ANY(:ids)"), {"ids": ids}
-            ).all()
-        now = time.monotonic()
-        for (found,) in rows:
-            seen.setdefault(found, now)
+def _watch(engine, changes, seen, done):  # type: ignore[no-untyped-def]
+    """While the changes are made: note when each one's row first shows up (every 0.2 s)."""
+    while not done.is_set():
+        ids = [c[0] for c in list(changes) if c[0] not in seen]
+        if ids:
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    text("SELECT id FROM issue WHERE id = ANY(:ids)"), {"ids": ids}
+                ).all()
+            now = time.monotonic()
+            for (found,) in rows:
+                seen.setdefault(found, now)
         time.sleep(0.2)
-    end = time.monotonic()
-    return [seen.get(i, end) - at for i, at in changes]
 
 
 def _peak_mb(pid: int) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from datetime import date
 
 import pytest
 from conftest import cli, write_config
@@ -112,7 +113,9 @@ def test_init_writes_every_key_commented(tmp_path):
     text = path.read_text()
     assert "# [[destinations]]" in text and "# rate_limit_reserve = " in text
     parsed = tomllib.loads(text)  # the commented reference does not change what is set
-    assert parsed["track"] == {"users": ["alice"], "repos": ["pytorch/pytorch"]}
+    track = dict(parsed["track"])
+    assert date.fromisoformat(track.pop("history_since"))  # a year back (issue 9)
+    assert track == {"users": ["alice"], "repos": ["pytorch/pytorch"]}
     assert "destinations" not in parsed
 
 

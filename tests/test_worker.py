@@ -276,7 +276,9 @@ def test_three_workers_one_killed_mid_backfill_end_like_one_process(tmp_path, wo
                 assert p.returncode == 0
         logs = "".join(err for _, err in outs)
         assert "Traceback" not in logs and "test-token" not in logs and sink.url not in logs
-        assert f"{unit}: {REPO}: first sync of" in logs  # another worker finished it
+        # No check that another worker logged the unit's phases: when the victim died after
+        # its last page but before releasing the lease there is nothing left to log. What was
+        # owed is shown below: the database equals a one-process sync.
         assert len(sink.posts) == 1, [p.json().get("text") for p in sink.posts]
 
         single = write_config(single_dir, hub.base_url, users=users, repos=[REPO])

@@ -353,7 +353,7 @@ def run(scenario: Scenario, *, runs: int, cache: Path, rebuild: bool, e2e: int =
     config = Config.model_validate(
         {"track": {"users": users}, "goals": {"prs_merged": 1, "reviews_given": 2}}
     )
-    window = resolve_window(week=None, since=None, until=None, tz_name="UTC", now=NOW)
+    window = resolve_window(week=None, since=None, until=None, tz=UTC, now=NOW)
 
     def build() -> WeeklyReport:
         with session_scope(engine) as session:

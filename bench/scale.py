@@ -271,7 +271,7 @@ def _child(config_path: Path, poll: float) -> None:
     from contribbot.config import load_config
 
     config = load_config(config_path)
-    schedule = config.schedule.model_copy(update={"poll_every": f"{int(poll)}s"})
+    schedule = config.schedule.model_copy(update={"poll_every": timedelta(seconds=int(poll))})
     config = config.model_copy(update={"schedule": schedule})
     engine = worker_engine(config.database_url())
     stopping = threading.Event()

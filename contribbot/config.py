@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import UTC, date, time, timedelta, tzinfo
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import platformdirs
 from pydantic import (
@@ -17,8 +16,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
+    PlainValidator,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -28,7 +30,14 @@ from contribbot.report.model import TOTAL_KEYS
 from contribbot.secrets import ENV_RE
 from contribbot.secrets import is_github_com as is_github_com  # re-exported for callers
 from contribbot.secrets import resolve_token as resolve_token  # of contribbot.config
-from contribbot.timeutil import parse_clock, parse_duration, parse_weekly, zone
+from contribbot.timeutil import (
+    WeeklyTime,
+    format_duration,
+    parse_clock,
+    parse_duration,
+    parse_weekly,
+    zone,
+)
 
 CONFIG_ENV = "CONTRIBBOT_CONFIG"
 SECRET_KEYS = frozenset({"token", "tokens", "webhook_url", "api_key"})
@@ -37,7 +46,12 @@ LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 DEFAULT_MERGED_LABELS = ["Merged"]
 DEFAULT_REVERTED_LABELS = ["Reverted"]
-MIN_INTERVALS = {"poll_every": "1m", "candidates": "10m", "misfire_grace": "1m"}
+MIN_INTERVALS = {
+    "poll_every": timedelta(minutes=1),
+    "candidates": timedelta(minutes=10),
+    "misfire_grace": timedelta(minutes=1),
+}
+T = TypeVar("T")
 DEFAULT_CANDIDATE_LABELS = [
     "good first issue",
     "good-first-issue",
@@ -51,12 +65,20 @@ DEFAULT_CANDIDATE_LABELS = [
 ]
 
 
-def _as_value_error(check: Callable[[], object]) -> None:
-    """Run a timeutil check inside a validator: pydantic reports ValueErrors per key."""
-    try:
-        check()
-    except UsageError as exc:
-        raise ValueError(str(exc)) from None
+def _parsed(parse: Callable[[str], T], kind: type[T]) -> Callable[[object], T]:
+    """A pydantic validator: a `kind` passes as is, a string goes through `parse`."""
+
+    def validate(value: object) -> T:
+        if isinstance(value, kind):
+            return value
+        if not isinstance(value, str):
+            raise ValueError(f"expected a string, got {type(value).__name__} {value!r}")
+        try:
+            return parse(value)
+        except UsageError as exc:
+            raise ValueError(str(exc)) from None
+
+    return validate
 
 
 def _login(value: str) -> str:
@@ -73,6 +95,15 @@ def _repo(value: str) -> str:
 
 Login = Annotated[str, AfterValidator(_login)]
 RepoName = Annotated[str, AfterValidator(_repo)]
+# schedule values, parsed once here: every consumer gets a timedelta, a time or a tzinfo
+Duration = Annotated[
+    timedelta, PlainValidator(_parsed(parse_duration, timedelta)), PlainSerializer(format_duration)
+]
+Weekly = Annotated[
+    WeeklyTime, PlainValidator(_parsed(parse_weekly, WeeklyTime)), PlainSerializer(str)
+]
+TimeOfDay = Annotated[time, PlainValidator(_parsed(parse_clock, time)), PlainSerializer(str)]
+Zone = Annotated[tzinfo, PlainValidator(_parsed(zone, tzinfo)), PlainSerializer(str)]
 
 
 class _Strict(BaseModel):
@@ -105,14 +136,8 @@ class GitHubConfig(_Strict):
 class WorkersConfig(_Strict):
     """[workers]: how `contrib worker`s share the work."""
 
-    lease: str = "60s"  # a dead worker's unit is taken over after this
-    idle: str = "5s"  # how often an idle worker looks for due units
-
-    @model_validator(mode="after")
-    def _check(self) -> WorkersConfig:
-        for key in ("lease", "idle"):
-            _as_value_error(functools.partial(parse_duration, getattr(self, key), key=key))
-        return self
+    lease: Duration = timedelta(seconds=60)  # a dead worker's unit is taken over after this
+    idle: Duration = timedelta(seconds=5)  # how often an idle worker looks for due units
 
 
 class DatabaseConfig(_Strict):
@@ -151,15 +176,9 @@ class RepoConfig(_Strict):
 class ReportConfig(_Strict):
     """[report]: how reports read."""
 
-    timezone: str = "UTC"
+    timezone: Zone = UTC
     stale_after_days: int = Field(default=14, ge=1)
     candidates: int = Field(default=3, ge=0, le=20)
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        _as_value_error(lambda: zone(value))
-        return value
 
 
 class CandidatesConfig(_Strict):
@@ -175,24 +194,21 @@ class CandidatesConfig(_Strict):
 class ScheduleConfig(_Strict):
     """[schedule]: what the daemon runs when."""
 
-    poll_every: str = "15m"
-    report: str = "mon 09:00"
-    candidates: str = "1d"
-    daily: str = "09:00"
-    timezone: str = "UTC"
-    misfire_grace: str = "1d"
+    poll_every: Duration = timedelta(minutes=15)
+    report: Weekly = WeeklyTime(0, time(9))  # mon 09:00
+    candidates: Duration = timedelta(days=1)
+    daily: TimeOfDay = time(9)
+    timezone: Zone = UTC
+    misfire_grace: Duration = timedelta(days=1)
 
-    @model_validator(mode="after")
-    def _check(self) -> ScheduleConfig:
-        for key in ("poll_every", "candidates", "misfire_grace"):
-            _as_value_error(functools.partial(parse_duration, getattr(self, key), key=key))
-        _as_value_error(lambda: zone(self.timezone))
-        _as_value_error(functools.partial(parse_weekly, self.report, key="report"))
-        _as_value_error(functools.partial(parse_clock, self.daily, key="daily"))
-        for key, least in MIN_INTERVALS.items():
-            if parse_duration(getattr(self, key), key=key) < parse_duration(least, key=key):
-                raise ValueError(f"{key} must be at least {least}")
-        return self
+    @field_validator(*MIN_INTERVALS)
+    @classmethod
+    def _at_least(cls, value: timedelta, info: ValidationInfo) -> timedelta:
+        least = MIN_INTERVALS[str(info.field_name)]
+        if value < least:
+            shown, at_least = format_duration(value), format_duration(least)
+            raise ValueError(f"{shown!r} is too short: it must be at least {at_least}")
+        return value
 
 
 class SlackDestination(_Strict):

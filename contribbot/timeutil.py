@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -12,6 +13,9 @@ WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 DURATION_RE = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_DURATION_S = 366 * 86400
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
 def zone(name: str) -> tzinfo:
@@ -103,15 +107,24 @@ def as_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def parse_duration(text: str, *, key: str) -> timedelta:
+def parse_duration(text: str, *, key: str = "") -> timedelta:
     """Parse `90s`, `15m`, `2h`, `1d`."""
     match = DURATION_RE.match(text)
     if not match:
-        raise UsageError(f"{key}: {text!r} is not a duration like 15m, 2h or 1d")
+        raise UsageError(_named(key, f"{text!r} is not a duration like 15m, 2h or 1d"))
     seconds = int(match.group(1)) * DURATION_UNITS[match.group(2)]
     if seconds > MAX_DURATION_S:
-        raise UsageError(f"{key}: {text!r} is longer than a year")
+        raise UsageError(_named(key, f"{text!r} is longer than a year"))
     return timedelta(seconds=seconds)
+
+
+def format_duration(delta: timedelta) -> str:
+    """The way a user writes `delta`: `15m`, `2h`, `1d` (the largest unit that divides it)."""
+    seconds = int(delta.total_seconds())
+    for unit, size in sorted(DURATION_UNITS.items(), key=lambda item: -item[1]):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 def humanize_ago(delta: timedelta) -> str:
@@ -127,33 +140,43 @@ def humanize_ago(delta: timedelta) -> str:
     return f"{days} day{'s' if days != 1 else ''} ago"
 
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-
-
-def parse_clock(text: str, *, key: str) -> time:
+def parse_clock(text: str, *, key: str = "") -> time:
     """`09:00` or `09:00:30`."""
     match = CLOCK_RE.match(text.strip())
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise UsageError(f"{key}: {text!r} is not a time like 09:00")
+        raise UsageError(_named(key, f"{text!r} is not a time like 09:00"))
     return time(int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
 
 
-def parse_weekly(text: str, *, key: str) -> tuple[int, time]:
-    """`mon 09:00` -> (0, 09:00): a weekday (Monday is 0) and a time."""
+@dataclass(frozen=True)
+class WeeklyTime:
+    """A weekday (Monday is 0) and a time of day: what `mon 09:00` means."""
+
+    weekday: int
+    at: time
+
+    def __str__(self) -> str:
+        return f"{WEEKDAYS[self.weekday]} {self.at:%H:%M}"
+
+
+def parse_weekly(text: str, *, key: str = "") -> WeeklyTime:
+    """`mon 09:00` -> WeeklyTime(0, 09:00)."""
     parts = text.strip().lower().split()
     names = {**{d: i for i, d in enumerate(WEEKDAYS)}, **{d: i for i, d in enumerate(DAY_NAMES)}}
     if len(parts) != 2 or parts[0] not in names:
-        raise UsageError(f'{key}: {text!r} is not a weekly time like "mon 09:00"')
-    return names[parts[0]], parse_clock(parts[1], key=key)
+        raise UsageError(_named(key, f'{text!r} is not a weekly time like "mon 09:00"'))
+    return WeeklyTime(names[parts[0]], parse_clock(parts[1], key=key))
 
 
-def last_weekly_fire(now: datetime, weekday: int, at: time, tz: tzinfo) -> datetime:
-    """The latest moment <= now that is `weekday` at `at` in `tz`."""
+def _named(key: str, message: str) -> str:
+    return f"{key}: {message}" if key else message
+
+
+def last_weekly_fire(now: datetime, weekly: WeeklyTime, tz: tzinfo) -> datetime:
+    """The latest moment <= now that is `weekly` (a weekday at a time) in `tz`."""
     local = now.astimezone(tz)
-    day = local.date() - timedelta(days=(local.weekday() - weekday) % 7)
-    fire = datetime.combine(day, at, tzinfo=tz)
+    day = local.date() - timedelta(days=(local.weekday() - weekly.weekday) % 7)
+    fire = datetime.combine(day, weekly.at, tzinfo=tz)
     return fire if fire <= now else fire - timedelta(days=7)
 
 

@@ -79,11 +79,20 @@ def test_example_config_is_valid_and_documents_every_key(monkeypatch):
             "github.per_page: Input should be less than or equal to 100",
         ),
         ('[report]\ntimezone = "Mars/Olympus"\n', "unknown time zone 'Mars/Olympus'"),
-        ('[schedule]\npoll_every = "30s"\n', "poll_every must be at least 1m"),
+        (
+            '[schedule]\npoll_every = "30s"\n',
+            "contrib.toml:2: schedule.poll_every: '30s' is too short: it must be at least 1m",
+        ),
         ("[goals]\nstars = 3\n", "goals: unknown metric 'stars'"),
         ('[track]\nhistory_since = "banana"\n', "track.history_since: 'banana' is not a date"),
-        ('[schedule]\nmisfire_grace = "0m"\n', "misfire_grace must be at least 1m"),
-        ('[schedule]\ncandidates = "1m"\n', "candidates must be at least 10m"),
+        (
+            '[schedule]\nmisfire_grace = "0m"\n',
+            "schedule.misfire_grace: '0s' is too short: it must be at least 1m",
+        ),
+        (
+            '[schedule]\ncandidates = "1m"\n',
+            "schedule.candidates: '1m' is too short: it must be at least 10m",
+        ),
         ('[schedule]\npoll_every = "100000000d"\n', "is longer than a year"),
         ('[schedule]\nreport = "monkey 09:00"\n', "is not a weekly time"),
         ('[repos."not a repo"]\nmerged_labels = []\n', "'not a repo' is not owner/name"),

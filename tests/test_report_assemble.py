@@ -21,7 +21,7 @@ from contribbot.report.window import STREAK_WEEKS, history_span, resolve_window
 REPORT_DIR = Path(__file__).parent.parent / "contribbot" / "report"
 DATABASE_PACKAGES = ("sqlmodel", "sqlalchemy")
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # a Friday of 2026-W47
-WINDOW = resolve_window(week="2026-W46", since=None, until=None, tz_name="UTC", now=NOW)
+WINDOW = resolve_window(week="2026-W46", since=None, until=None, tz=UTC, now=NOW)
 MONDAY = WINDOW.start  # 2026-11-09
 
 
@@ -145,7 +145,7 @@ def test_a_user_with_nothing_in_the_lookback_has_no_chart():
 
 
 def test_a_week_in_progress_without_a_contribution_keeps_the_streak():
-    this_week = resolve_window(week="2026-W47", since=None, until=None, tz_name="UTC", now=NOW)
+    this_week = resolve_window(week="2026-W47", since=None, until=None, tz=UTC, now=NOW)
     assert history_span(this_week, NOW).in_progress
     facts = _facts(weekly={"alice": _weeks(2, 1, 0)})
     assert assemble(facts, this_week, NOW).users[0].streak_weeks == 2

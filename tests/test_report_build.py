@@ -35,7 +35,7 @@ from contribbot.report.render_terminal import print_terminal
 from contribbot.report.window import STREAK_WEEKS
 from contribbot.store.db import open_database, session_scope
 from contribbot.store.models import Account, Comment, Issue, PullRequest, Repository, Review
-from contribbot.timeutil import last_complete_week, shift_week, week_bounds, week_of
+from contribbot.timeutil import last_complete_week, shift_week, week_bounds, week_of, zone
 
 GOLDEN_DIR = Path(__file__).parent / "golden" / "standin"
 UPDATE_GOLDEN = os.environ.get("CONTRIBBOT_UPDATE_GOLDEN") == "1"
@@ -87,7 +87,7 @@ def build(
     now: datetime = NOW,
     engine: Engine | None = None,
 ) -> WeeklyReport:
-    report = synced.config.report.model_copy(update={"timezone": timezone})
+    report = synced.config.report.model_copy(update={"timezone": zone(timezone)})
     config = synced.config.model_copy(update={"report": report})
     return make_report(
         config,
@@ -613,7 +613,7 @@ class Tiny:
 
         now = self.START + timedelta(days=30)
         config = Config.model_validate({"track": {"users": list(users), "repos": list(repos)}})
-        window = resolve_window(week=None, since=None, until=None, tz_name="UTC", now=now)
+        window = resolve_window(week=None, since=None, until=None, tz=UTC, now=now)
         with session_scope(self.engine) as session:
             return build_report(session, config=config, users=users, window=window, now=now)
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from contribbot.candidates.service import Ranked
 from contribbot.config import Config
 from contribbot.deliver.service import SendSummary, send_due
-from contribbot.timeutil import last_complete_week, zone
+from contribbot.timeutil import last_complete_week
 
 
 def best_first(
@@ -35,7 +35,7 @@ def send_digest(
     """
     from contribbot.app import jobs
 
-    tz = zone(config.report.timezone)
+    tz = config.report.timezone
     today = now.astimezone(tz).date().isoformat()
     week = last_complete_week(now, tz)
     planned = jobs.plan_candidates(engine, config, period=today, week=week, now=now, only=only)

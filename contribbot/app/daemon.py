@@ -7,9 +7,8 @@ import signal
 import threading
 import traceback
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, tzinfo
 from types import FrameType
-from typing import Any
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -20,7 +19,7 @@ from contribbot.app import jobs
 from contribbot.config import Config
 from contribbot.github.client import GitHubClient
 from contribbot.github.errors import WaitInterrupted
-from contribbot.timeutil import parse_clock, parse_duration, parse_weekly, zone
+from contribbot.timeutil import format_duration
 
 log = logging.getLogger("contribbot.daemon")
 
@@ -140,9 +139,9 @@ class Daemon:
         self._handle_signals(scheduler)
         log.info(
             "daemon started: poll every %s, report %s, candidates every %s (%s)",
-            self.config.schedule.poll_every,
+            format_duration(self.config.schedule.poll_every),
             self.config.schedule.report,
-            self.config.schedule.candidates,
+            format_duration(self.config.schedule.candidates),
             self.config.schedule.timezone,
         )
         scheduler.start()  # returns after shutdown
@@ -152,29 +151,26 @@ class Daemon:
 
     def _scheduler(self) -> BlockingScheduler:
         s = self.config.schedule
-        tz = zone(s.timezone)
-        grace = int(parse_duration(s.misfire_grace, key="misfire_grace").total_seconds())
+        tz = s.timezone
+        grace = int(s.misfire_grace.total_seconds())
         scheduler = BlockingScheduler(
             timezone=tz,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
         )
-        poll_s = parse_duration(s.poll_every, key="poll_every").total_seconds()
+        poll_s = s.poll_every.total_seconds()
         scheduler.add_job(
             self.poll,
             IntervalTrigger(seconds=poll_s, timezone=tz),
             id="poll",
             next_run_time=self.clock(),
         )
-        weekday, at = parse_weekly(s.report, key="report")
-        scheduler.add_job(self.deliver, _cron(weekday, at, tz), id="report")
-        candidates_s = parse_duration(s.candidates, key="candidates").total_seconds()
+        scheduler.add_job(self.deliver, _cron(s.report.weekday, s.report.at, tz), id="report")
+        candidates_s = s.candidates.total_seconds()
         scheduler.add_job(
             self.candidates, IntervalTrigger(seconds=candidates_s, timezone=tz), id="candidates"
         )
         if any(d.daily for d in self.config.destinations):
-            scheduler.add_job(
-                self.deliver, _cron(None, parse_clock(s.daily, key="daily"), tz), id="daily"
-            )
+            scheduler.add_job(self.deliver, _cron(None, s.daily, tz), id="daily")
         return scheduler
 
     def _handle_signals(self, scheduler: BlockingScheduler) -> None:
@@ -188,7 +184,7 @@ class Daemon:
         signal.signal(signal.SIGINT, stop)
 
 
-def _cron(weekday: int | None, at: Any, tz: Any) -> CronTrigger:
+def _cron(weekday: int | None, at: time, tz: tzinfo) -> CronTrigger:
     return CronTrigger(
         day_of_week=weekday if weekday is not None else "*",
         hour=at.hour,

@@ -24,15 +24,11 @@ from contribbot.sync import Progress, Sync, SyncResult
 from contribbot.timeutil import (
     last_daily_fire,
     last_weekly_fire,
-    parse_clock,
-    parse_duration,
     parse_github_time,
-    parse_weekly,
     shift_week,
     utc_z,
     week_bounds,
     week_of,
-    zone,
 )
 
 Clock = Callable[[], datetime]
@@ -195,22 +191,19 @@ def synced_since(engine: Engine, config: Config, moment: datetime) -> bool:
 
 def weekly_due(config: Config, now: datetime) -> str | None:
     """The week whose report should go out now: the last report time passed within the grace."""
-    tz = zone(config.schedule.timezone)
-    weekday, at = parse_weekly(config.schedule.report, key="schedule.report")
-    fire = last_weekly_fire(now, weekday, at, tz)
-    if now - fire > parse_duration(config.schedule.misfire_grace, key="misfire_grace"):
+    fire = last_weekly_fire(now, config.schedule.report, config.schedule.timezone)
+    if now - fire > config.schedule.misfire_grace:
         return None
-    report_tz = zone(config.report.timezone)
+    report_tz = config.report.timezone
     return shift_week(week_of(fire, report_tz), -1, report_tz)
 
 
 def daily_due(config: Config, now: datetime) -> date | None:
     """The day whose check-in should go out now (yesterday, once the daily time has passed)."""
-    tz = zone(config.schedule.timezone)
-    fire = last_daily_fire(now, parse_clock(config.schedule.daily, key="daily"), tz)
-    if now - fire > parse_duration(config.schedule.misfire_grace, key="misfire_grace"):
+    fire = last_daily_fire(now, config.schedule.daily, config.schedule.timezone)
+    if now - fire > config.schedule.misfire_grace:
         return None
-    return fire.astimezone(zone(config.report.timezone)).date() - timedelta(days=1)
+    return fire.astimezone(config.report.timezone).date() - timedelta(days=1)
 
 
 def deliver_weekly(
@@ -308,14 +301,14 @@ def deliver_due(
     now = clock()
     planned = 0
     week = weekly_due(config, now)
-    report_tz = zone(config.report.timezone)
+    report_tz = config.report.timezone
     if week is not None and not synced_since(engine, config, week_bounds(week, report_tz)[1]):
         log.info("the %s report waits for a sync after the week ended", week)
         week = None
     if week is not None:
         planned += deliver_weekly(engine, config, week=week, now=now)
         # the digest goes out with the weekly report, labelled with the week it is for
-        this_week = shift_week(week, 1, zone(config.report.timezone))
+        this_week = shift_week(week, 1, report_tz)
         planned += plan_candidates(engine, config, period=this_week, week=week, now=now)
     day = daily_due(config, now)
     if day is not None and not synced_since(

@@ -37,9 +37,7 @@ def make_report(
     """Build the report model for a window (see resolve_window for the defaults)."""
     if not users:
         raise UsageError("no users: pass --user LOGIN or set [track] users")
-    window = resolve_window(
-        week=week, since=since, until=until, tz_name=config.report.timezone, now=now
-    )
+    window = resolve_window(week=week, since=since, until=until, tz=config.report.timezone, now=now)
     with session_scope(engine) as session:
         return build_report(session, config=config, users=users, window=window, now=now)
 

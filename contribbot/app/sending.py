@@ -21,9 +21,7 @@ def week_to_send(config: Config, *, week: str | None, now: datetime) -> str:
     """
     if not config.destinations:
         raise UsageError(f"{config.path}: no [[destinations]] to send to")
-    window = resolve_window(
-        week=week, since=None, until=None, tz_name=config.report.timezone, now=now
-    )
+    window = resolve_window(week=week, since=None, until=None, tz=config.report.timezone, now=now)
     label = window.week
     assert label is not None
     if window.end > now:

@@ -13,7 +13,7 @@ from contribbot.config import Config
 from contribbot.secrets import unset_secrets
 from contribbot.store import leases, save
 from contribbot.store.models import Account, Comment, Issue, Review, SyncTask
-from contribbot.timeutil import parse_duration, utc_z
+from contribbot.timeutil import utc_z
 
 
 def _count(session: Session, query: Any) -> int:
@@ -119,7 +119,7 @@ def status(session: Session, *, config: Config) -> dict[str, Any]:
 
 def workers_status(session: Session, *, config: Config, now: datetime) -> dict[str, Any]:
     """`contrib worker`s: each worker, the unit it holds and its lease; units by kind."""
-    lease = parse_duration(config.workers.lease, key="workers.lease")
+    lease = config.workers.lease
     units = leases.units(session, limit=100_000)
     held = {u.leased_by: u for u in units if u.leased_by and u.lease_until and u.lease_until >= now}
     workers = []

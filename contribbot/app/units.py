@@ -30,7 +30,6 @@ from contribbot.store.leases import UnitSpec
 from contribbot.store.models import Repository, SyncTask
 from contribbot.sync import Sync
 from contribbot.sync.backfill import backfill, reconcile
-from contribbot.timeutil import parse_duration
 
 PERIODIC_KINDS = ("streams", "events", "reconcile", "candidates", "deliver")
 RECONCILE_EVERY = timedelta(days=1)
@@ -50,8 +49,8 @@ class UnitResult:
 
 def plan(config: Config, *, backfilled: set[str], now: datetime) -> list[UnitSpec]:
     """Every unit the config's schedule wants; `backfilled` holds done `backfill:` keys."""
-    poll = int(parse_duration(config.schedule.poll_every, key="poll_every").total_seconds())
-    candidates = parse_duration(config.schedule.candidates, key="candidates")
+    poll = int(config.schedule.poll_every.total_seconds())
+    candidates = config.schedule.candidates
     specs = [UnitSpec(f"streams:{repo}", "streams", poll, now) for repo in config.track.repos]
     specs += [UnitSpec(f"events:{user}", "events", poll, now) for user in config.track.users]
     for repo in config.track.repos:
@@ -102,7 +101,7 @@ class UnitRunner:
     ) -> None:
         self.engine, self.config, self.client = engine, config, client
         self.clock, self.should_stop, self.sleep = clock, should_stop, sleep
-        self.poll = parse_duration(config.schedule.poll_every, key="poll_every")
+        self.poll = config.schedule.poll_every
 
     def run(self, kind: str, key: str) -> UnitResult:
         """Run the unit named `key`; raises StopRequested when asked to stop between pages."""

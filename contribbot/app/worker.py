@@ -29,7 +29,6 @@ from contribbot.store import leases
 from contribbot.store.db import make_engine, upgrade
 from contribbot.store.leases import Claimed
 from contribbot.sync import StopRequested
-from contribbot.timeutil import parse_duration
 
 RETRY_CONFLICT = timedelta(seconds=1)  # two workers wrote the same new row: try again soon
 UPGRADE_KEY = int.from_bytes(b"contribU", "big")  # the advisory lock held while upgrading
@@ -80,9 +79,9 @@ class Worker:
     ) -> None:
         self.config, self.engine, self.client, self.clock = config, engine, client, clock
         self.stopping = stopping or threading.Event()
-        self.lease = lease or parse_duration(config.workers.lease, key="workers.lease")
-        self.idle = idle or parse_duration(config.workers.idle, key="workers.idle")
-        self.poll = parse_duration(config.schedule.poll_every, key="poll_every")
+        self.lease = lease or config.workers.lease
+        self.idle = idle or config.workers.idle
+        self.poll = config.schedule.poll_every
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.leader = LeaderLock(engine, config.database_url())
         self.leading = False

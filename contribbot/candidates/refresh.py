@@ -50,11 +50,10 @@ class RefreshResult:
 
 def candidates_due(session: Session, *, config: Config, now: datetime) -> bool:
     """True when the last refresh is older than [schedule] candidates (or never happened)."""
-    from contribbot.timeutil import parse_duration, parse_github_time
+    from contribbot.timeutil import parse_github_time
 
     last = parse_github_time(save.get_state(session, key=REFRESHED_KEY))
-    every = parse_duration(config.schedule.candidates, key="schedule.candidates")
-    return last is None or now - last >= every
+    return last is None or now - last >= config.schedule.candidates
 
 
 def refresh_candidates(

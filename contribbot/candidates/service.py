@@ -26,7 +26,7 @@ from contribbot.candidates.store import candidate_issue, load_timeline
 from contribbot.config import Config
 from contribbot.store import save
 from contribbot.store.models import Account, CandidateRecord, Issue, PullRequest, Repository
-from contribbot.timeutil import parse_github_time, week_bounds, week_of, zone
+from contribbot.timeutil import parse_github_time, week_bounds, week_of
 
 MAINTAINERS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 LAST_WEEKLY_KEY = "report:weekly:last_sent_at"
@@ -94,7 +94,7 @@ def last_weekly_report(session: Session, config: Config, now: datetime) -> datet
     stamp = parse_github_time(save.get_state(session, key=LAST_WEEKLY_KEY))
     if stamp is not None:
         return stamp
-    tz = zone(config.report.timezone)
+    tz = config.report.timezone
     return week_bounds(week_of(now, tz), tz)[0]
 
 

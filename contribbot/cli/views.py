@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from rich.console import Console
@@ -13,16 +13,14 @@ from rich.text import Text
 from contribbot.activity import Contribution
 from contribbot.report.text import one_line
 from contribbot.store.models import Delivery
-from contribbot.timeutil import zone
 
 
 def print_activity(
-    items: list[Contribution], start: datetime, end: datetime, tz_name: str, console: Console
+    items: list[Contribution], start: datetime, end: datetime, tz: tzinfo, console: Console
 ) -> None:
     """Contributions as a table, times in the report time zone."""
-    tz = zone(tz_name)
     span = f"{start.astimezone(tz):%Y-%m-%d %H:%M} → {end.astimezone(tz):%Y-%m-%d %H:%M}"
-    title = f"Activity {span} ({tz_name})"
+    title = f"Activity {span} ({tz})"
     if not items:
         console.print(f"{title}: nothing.")
         return

@@ -16,7 +16,6 @@ from contribbot.timeutil import (
     shift_week,
     week_bounds,
     week_of,
-    zone,
 )
 
 STREAK_WEEKS = 52  # how far back a streak is counted
@@ -65,17 +64,16 @@ def history_span(window: Window, moment: datetime) -> HistorySpan:
 
 
 def resolve_window(
-    *, week: str | None, since: str | None, until: str | None, tz_name: str, now: datetime
+    *, week: str | None, since: str | None, until: str | None, tz: tzinfo, now: datetime
 ) -> Window:
     """The report window from --week or --since/--until; default: the last complete week."""
-    tz = zone(tz_name)
     if week and (since or until):
         raise UsageError("use either --week or --since/--until, not both")
     if since or until:
         end = parse_time(until, tz, option="--until") if until else now
         start = parse_time(since, tz, option="--since") if since else end - timedelta(days=7)
         check_window(start, end)
-        return Window(start=start, end=end, week=None, tz=tz, tz_name=tz_name)
+        return Window(start=start, end=end, week=None, tz=tz, tz_name=str(tz))
     label = week.strip() if week else last_complete_week(now, tz)
     start, end = week_bounds(label, tz)
-    return Window(start=start, end=end, week=label, tz=tz, tz_name=tz_name)
+    return Window(start=start, end=end, week=label, tz=tz, tz_name=str(tz))

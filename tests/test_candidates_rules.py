@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from contribbot.candidates.comments import find_phrase, visible_lines
 from contribbot.candidates.model import (
     Availability,
     CandidateIssue,
@@ -14,7 +15,7 @@ from contribbot.candidates.model import (
     TimelineEntry,
     timeline_entry_from_json,
 )
-from contribbot.candidates.rules import assess, find_phrase, visible_lines
+from contribbot.candidates.rules import assess
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 REPO = "pytorch/pytorch"

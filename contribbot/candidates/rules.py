@@ -5,12 +5,11 @@ Pure: plain data in, an `Availability` out; `now` is an argument.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
+from contribbot.candidates.claims import Claim, Facts, MentionedPull
 from contribbot.candidates.model import (
     Availability,
     CandidateIssue,
@@ -18,19 +17,10 @@ from contribbot.candidates.model import (
     Rules,
     TimelineEntry,
     format_age,
-    is_bot,
     same_login,
 )
 
-EXCERPT_CHARS = 60  # how much of a claim comment a reason quotes
 ASK_FIRST = "ask politely before starting"
-
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_INLINE_CODE = re.compile(r"`[^`\n]*`")
-_ADDRESSED = re.compile(r"^\s*((?:@[A-Za-z0-9][A-Za-z0-9-]*[\s,:]*)+)")
-_LOGIN = re.compile(r"@([A-Za-z0-9][A-Za-z0-9-]*)")
-_NEVER = re.compile(r"(?!)")
 
 
 def assess(
@@ -69,7 +59,7 @@ def assess(
     """
     rules = rules or Rules()
     entries = sorted(timeline, key=lambda e: e.at)
-    facts = _Facts.gather(issue, entries, rules, user)
+    facts = Facts.gather(issue, entries, rules, user)
     ctx = _Context(issue=issue, entries=entries, user=user, now=now, rules=rules, facts=facts)
     verdict = (
         _closed(ctx)
@@ -89,167 +79,6 @@ def assess(
     )
 
 
-def visible_lines(body: str) -> list[str]:
-    """The lines of a comment its author wrote: no quotes, code or HTML comments."""
-    text = _HTML_COMMENT.sub("", body.replace("\r\n", "\n").replace("\u2019", "'"))
-    lines: list[str] = []
-    fence: str | None = None
-    for line in text.split("\n"):
-        opener = _FENCE.match(line)
-        if opener and (fence is None or opener.group(1).startswith(fence)):
-            fence = opener.group(1)[:3] if fence is None else None
-            continue
-        if fence is None and not line.lstrip().startswith(">"):
-            lines.append(_INLINE_CODE.sub("", line))
-    return lines
-
-
-def find_phrase(body: str, phrases: tuple[str, ...]) -> str | None:
-    """The visible line of `body` containing one of `phrases`, or None.
-
-    Matching ignores case and takes whole words only; phrases starting with "/"
-    (slash commands) count only at the start of a line.
-    """
-    pattern = _phrase_pattern(phrases)
-    for line in visible_lines(body):
-        if pattern.search(line):
-            return line
-    return None
-
-
-@lru_cache(maxsize=32)
-def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
-    parts = []
-    for phrase in phrases:
-        words = phrase.replace("\u2019", "'").split()
-        if not words:
-            continue
-        body = r"\s+".join(re.escape(w) for w in words)
-        start = r"^\s*" if words[0].startswith("/") else r"(?<!\w)"
-        parts.append(f"{start}{body}(?!\\w)")
-    if not parts:
-        return _NEVER
-    return re.compile("|".join(parts), re.IGNORECASE)
-
-
-# --- what the timeline says ---------------------------------------------------------
-
-
-@dataclass
-class _Claim:
-    login: str
-    at: datetime
-    excerpt: str
-    turned_down: tuple[str, datetime] | None = None  # (maintainer, when)
-    withdrawn_at: datetime | None = None
-
-    @property
-    def live(self) -> bool:
-        return self.turned_down is None and self.withdrawn_at is None
-
-
-@dataclass(frozen=True)
-class _Pull:
-    ref: PullRef
-    first_mentioned: datetime
-
-
-@dataclass
-class _Facts:
-    claims: list[_Claim] = field(default_factory=list)
-    pulls: list[_Pull] = field(default_factory=list)
-    last_heard: dict[str, datetime] = field(default_factory=dict)  # casefolded login
-
-    @classmethod
-    def gather(
-        cls, issue: CandidateIssue, entries: Sequence[TimelineEntry], rules: Rules, user: str
-    ) -> _Facts:
-        facts = cls(pulls=_pulls(issue, entries))
-        facts._read_comments(entries, rules, user)
-        return facts
-
-    def _read_comments(self, entries: Sequence[TimelineEntry], rules: Rules, user: str) -> None:
-        pending: list[_Claim] = []  # claims no maintainer has answered yet
-        for entry in entries:
-            if entry.event != "commented" or not entry.actor or is_bot(entry.actor):
-                continue
-            self.last_heard[entry.actor.casefold()] = entry.at
-            maintainer = entry.author_association.upper() in rules.maintainer_associations
-            if maintainer and not same_login(entry.actor, user):
-                self._maintainer_spoke(entry, pending, rules)
-                pending = []
-            else:
-                pending.extend(self._participant_spoke(entry, rules))
-
-    def _maintainer_spoke(self, entry: TimelineEntry, pending: list[_Claim], rules: Rules) -> None:
-        if find_phrase(entry.body, rules.decline_phrases) is None:
-            return
-        addressed = _addressed(entry.body)
-        if addressed:  # a reply to named people turns down only their claims
-            pending = [c for c in self.claims if c.login.casefold() in addressed]
-        for claim in pending:
-            if claim.live and not same_login(claim.login, entry.actor):
-                claim.turned_down = (entry.actor, entry.at)
-
-    def _participant_spoke(self, entry: TimelineEntry, rules: Rules) -> list[_Claim]:
-        mine = [c for c in self.claims if c.live and same_login(c.login, entry.actor)]
-        if mine and find_phrase(entry.body, rules.release_phrases) is not None:
-            for claim in mine:
-                claim.withdrawn_at = entry.at
-            return []
-        line = find_phrase(entry.body, rules.claim_phrases)
-        if mine or line is None:
-            return []
-        claim = _Claim(login=entry.actor, at=entry.at, excerpt=_excerpt(line))
-        self.claims.append(claim)
-        return [claim]
-
-    def last_sign(self, login: str, since: datetime) -> datetime:
-        """The later of `since` and the person's last comment on the issue."""
-        heard = self.last_heard.get(login.casefold())
-        return max(since, heard) if heard else since
-
-
-def _pulls(issue: CandidateIssue, entries: Iterable[TimelineEntry]) -> list[_Pull]:
-    """Open and closed PRs mentioning the issue, one per PR, newest snapshot kept."""
-    by_key: dict[tuple[str, int], _Pull] = {}
-    for entry in entries:
-        if not entry.is_pr_reference or entry.source_updated_at is None:
-            continue
-        repo = entry.source_repo or issue.repo
-        number = entry.source_number or 0
-        ref = PullRef(
-            repo=repo,
-            number=number,
-            author=entry.source_author or entry.actor,
-            state=(entry.source_state or "open").lower(),
-            merged=entry.source_merged,
-            updated_at=entry.source_updated_at,
-            url=entry.source_url or f"https://github.com/{repo}/pull/{number}",
-        )
-        key = (repo.casefold(), number)
-        seen = by_key.get(key)
-        first = min(seen.first_mentioned, entry.at) if seen else entry.at
-        newest = ref if seen is None or ref.updated_at >= seen.ref.updated_at else seen.ref
-        by_key[key] = _Pull(ref=newest, first_mentioned=first)
-    return list(by_key.values())
-
-
-def _addressed(body: str) -> set[str]:
-    """Casefolded logins a comment starts by addressing ("@dan @eve sorry, ...")."""
-    first = next((line for line in visible_lines(body) if line.strip()), "")
-    run = _ADDRESSED.match(first)
-    return {login.casefold() for login in _LOGIN.findall(run.group(1))} if run else set()
-
-
-def _excerpt(line: str) -> str:
-    # control characters could drive a terminal; renderers escape the rest
-    text = " ".join("".join(ch for ch in line if ch.isprintable() or ch.isspace()).split())
-    if len(text) <= EXCERPT_CHARS:
-        return text
-    return text[: EXCERPT_CHARS - 1].rstrip() + "…"
-
-
 # --- the rules, in order ------------------------------------------------------------
 
 
@@ -260,16 +89,16 @@ class _Context:
     user: str
     now: datetime
     rules: Rules
-    facts: _Facts
+    facts: Facts
 
     def fresh(self, last: datetime, window_days: int) -> bool:
         return self.now - last <= timedelta(days=window_days)
 
-    def pull_fresh(self, pull: _Pull) -> bool:
+    def pull_fresh(self, pull: MentionedPull) -> bool:
         last = self.facts.last_sign(pull.ref.author, pull.ref.updated_at)
         return self.fresh(last, self.rules.pr_window_days)
 
-    def claim_fresh(self, claim: _Claim) -> bool:
+    def claim_fresh(self, claim: Claim) -> bool:
         last = self.facts.last_sign(claim.login, claim.at)
         return self.fresh(last, self.rules.claim_window_days)
 
@@ -339,7 +168,7 @@ def _pull_requests(ctx: _Context) -> Availability | None:
 
 
 def _pull_reason(
-    ctx: _Context, pull: _Pull, template: str = "PR {ref} by @{author}, open, updated {age}"
+    ctx: _Context, pull: MentionedPull, template: str = "PR {ref} by @{author}, open, updated {age}"
 ) -> str:
     ref = pull.ref
     return template.format(
@@ -372,7 +201,7 @@ def _fresh_claims(ctx: _Context) -> Availability | None:
     )
 
 
-def _claim_reason(ctx: _Context, claim: _Claim) -> str:
+def _claim_reason(ctx: _Context, claim: Claim) -> str:
     who = "you claimed it" if same_login(claim.login, ctx.user) else f"claimed by @{claim.login}"
     return f"{who} {format_age(claim.at, ctx.now)}: “{claim.excerpt}”"
 

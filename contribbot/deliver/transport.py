@@ -9,9 +9,9 @@
 | 400 (and 413, 422)                      | `failed_bad_request` | our bug: payload logged (ERROR) |
 | 401/403/404/410 and other 4xx           | `failed_permanent`   | one line saying what to fix     |
 
-Zulip errors are branched on their `code`, never on the translated `msg`. Webhook
-URLs and API keys never reach logs, exceptions or `detail`; httpx itself logs
-request URLs at INFO on the "httpx" logger, so callers keep that logger at WARNING.
+How an answer is read is in responses.py. Webhook URLs and API keys never reach logs,
+exceptions or `detail`; httpx itself logs request URLs at INFO on the "httpx" logger,
+so callers keep that logger at WARNING.
 """
 
 from __future__ import annotations
@@ -19,9 +19,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import math
 import random
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -31,67 +29,16 @@ from urllib.parse import urlsplit
 import httpx
 
 from contribbot.deliver.escape import clean, redact
+from contribbot.deliver.responses import Judgement, Verdict, judge_slack, judge_zulip
 
 logger = logging.getLogger(__name__)
 
 Outcome = Literal["sent", "failed_permanent", "failed_bad_request", "failed_retryable"]
-# "doubt": the request may have reached the service (a read timeout, a connection dropped
-# after sending), so a blind retry could post twice; the outbox re-sends it marked "(resent)"
-_Verdict = Literal["sent", "failed_permanent", "failed_bad_request", "retry", "doubt"]
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-_FINAL_OUTCOMES: dict[_Verdict, Outcome] = {
+_FINAL_OUTCOMES: dict[Verdict, Outcome] = {
     "sent": "sent",
     "failed_permanent": "failed_permanent",
     "failed_bad_request": "failed_bad_request",
-}
-_SLACK_CODE = re.compile(r"[a-z_]{1,60}")
-_BAD_REQUEST_STATUSES = (400, 413, 422)
-
-# code -> (what is wrong, what to do about it)
-_SLACK_FIXES = {
-    "invalid_token": ("the webhook's token is invalid", "make a new incoming webhook"),
-    "action_prohibited": (
-        "an admin restricted posting with this webhook",
-        "ask a workspace admin or make a new webhook",
-    ),
-    "channel_not_found": (
-        "the webhook's channel no longer exists",
-        "make a new webhook for an existing channel",
-    ),
-    "channel_is_archived": (
-        "the webhook's channel is archived",
-        "unarchive it or make a new webhook",
-    ),
-    "no_service": (
-        "the webhook was disabled or removed",
-        "re-enable the app or make a new webhook",
-    ),
-}
-_ZULIP_PERMANENT = {
-    "INVALID_API_KEY": (
-        "the bot's API key is not valid",
-        "check the bot email and API key in the config, or regenerate the key",
-    ),
-    "UNAUTHORIZED": ("the request had no usable credentials", "set the bot email and API key"),
-    "UNAUTHENTICATED_USER": (
-        "the request had no usable credentials",
-        "set the bot email and API key",
-    ),
-    "USER_DEACTIVATED": (
-        "the bot's account is deactivated",
-        "reactivate it or create a new bot",
-    ),
-    "REALM_DEACTIVATED": ("the organization is deactivated", "check the site URL"),
-    "STREAM_DOES_NOT_EXIST": (
-        "the channel {stream!r} does not exist",
-        "create it or fix the stream name in the config",
-    ),
-}
-_ZULIP_OUR_BUG = {
-    "STREAM_WILDCARD_MENTION_NOT_ALLOWED": "a wildcard mention got through escaping",
-    "TOPIC_WILDCARD_MENTION_NOT_ALLOWED": "a wildcard mention got through escaping",
-    "REQUEST_VARIABLE_MISSING": "a required field was missing",
-    "REQUEST_VARIABLE_INVALID": "a field had an invalid value",
 }
 
 
@@ -126,15 +73,6 @@ class RetryPolicy:
 DEFAULT_POLICY = RetryPolicy()
 
 
-@dataclass(frozen=True)
-class _Judgement:
-    verdict: _Verdict
-    detail: str
-    status: int | None = None
-    message_id: int | None = None
-    wait: float | None = None
-
-
 def post_slack(
     client: httpx.Client,
     webhook_url: str,
@@ -151,7 +89,7 @@ def post_slack(
         return DeliveryResult("failed_permanent", detail, attempts=0)
     result = _deliver(
         lambda: client.post(webhook_url, json=dict(payload)),
-        _judge_slack,
+        judge_slack,
         service="Slack",
         policy=policy,
         sleep=sleep,
@@ -186,7 +124,7 @@ def post_zulip(
         lambda: client.post(
             f"{site.rstrip('/')}/api/v1/messages", data=form, auth=(email, api_key)
         ),
-        lambda response: _judge_zulip(response, stream),
+        lambda response: judge_zulip(response, stream),
         service="Zulip",
         policy=policy,
         sleep=sleep,
@@ -200,7 +138,7 @@ def post_zulip(
 
 def _deliver(
     send: Callable[[], httpx.Response],
-    judge: Callable[[httpx.Response], _Judgement],
+    judge: Callable[[httpx.Response], Judgement],
     *,
     service: str,
     policy: RetryPolicy,
@@ -237,24 +175,24 @@ def _deliver(
 
 def _attempt(
     send: Callable[[], httpx.Response],
-    judge: Callable[[httpx.Response], _Judgement],
+    judge: Callable[[httpx.Response], Judgement],
     service: str,
-) -> _Judgement:
+) -> Judgement:
     try:
         response = send()
     except _NOT_SENT as exc:
         reason = clean(f"{type(exc).__name__}: {exc}", 200)
-        return _Judgement("retry", f"could not connect to {service} ({reason})")
+        return Judgement("retry", f"could not connect to {service} ({reason})")
     except httpx.TimeoutException as exc:
-        return _Judgement("doubt", f"{service} did not answer in time ({type(exc).__name__})")
+        return Judgement("doubt", f"{service} did not answer in time ({type(exc).__name__})")
     except httpx.HTTPError as exc:
         # The message of a transport error may repeat the URL; `_deliver` redacts it.
         reason = clean(f"{type(exc).__name__}: {exc}", 200)
-        return _Judgement("doubt", f"the connection to {service} failed ({reason})")
+        return Judgement("doubt", f"the connection to {service} failed ({reason})")
     return judge(response)
 
 
-def _final(judgement: _Judgement, attempts: int) -> DeliveryResult:
+def _final(judgement: Judgement, attempts: int) -> DeliveryResult:
     return DeliveryResult(
         _FINAL_OUTCOMES[judgement.verdict],
         judgement.detail,
@@ -265,7 +203,7 @@ def _final(judgement: _Judgement, attempts: int) -> DeliveryResult:
 
 
 def _retryable(
-    judgement: _Judgement, detail: str, attempts: int, retry_after: float | None
+    judgement: Judgement, detail: str, attempts: int, retry_after: float | None
 ) -> DeliveryResult:
     return DeliveryResult(
         "failed_retryable",
@@ -280,97 +218,6 @@ def _backoff(attempt: int, policy: RetryPolicy, jitter: Callable[[], float]) -> 
     ceiling = min(policy.max_delay, policy.base_delay * 2.0 ** (attempt - 1))
     # Half fixed, half random: spreads retries out without ever retrying at once.
     return ceiling * (0.5 + jitter() / 2)
-
-
-def _judge_slack(response: httpx.Response) -> _Judgement:
-    status = response.status_code
-    code = _slack_code(response.text)
-    label = f"HTTP {status}, {code}" if code else f"HTTP {status}"
-    if 200 <= status < 300:
-        return _Judgement("sent", "sent to Slack", status)
-    if status == 429:
-        wait = _retry_after(response.headers.get("retry-after"))
-        return _Judgement("retry", "Slack is rate-limiting this webhook (429)", status, wait=wait)
-    if status >= 500 or status == 408:
-        return _Judgement("retry", f"Slack had a server error ({label})", status)
-    if code in _SLACK_FIXES:
-        problem, fix = _SLACK_FIXES[code]
-        return _Judgement("failed_permanent", f"Slack says {problem} ({code}): {fix}", status)
-    if status in _BAD_REQUEST_STATUSES:
-        detail = (
-            f"Slack rejected the message as malformed ({label}): a contribbot bug; "
-            "the payload is in the log"
-        )
-        return _Judgement("failed_bad_request", detail, status)
-    detail = f"Slack refused the webhook ({label}): check the webhook URL or make a new webhook"
-    return _Judgement("failed_permanent", detail, status)
-
-
-def _judge_zulip(response: httpx.Response, stream: str) -> _Judgement:
-    status = response.status_code
-    body = _json_object(response)
-    code = body.get("code") if isinstance(body.get("code"), str) else None
-    if 200 <= status < 300 and body.get("result") == "success":
-        message_id = body.get("id")
-        sent_id = message_id if isinstance(message_id, int) else None
-        return _Judgement("sent", "sent to Zulip", status, message_id=sent_id)
-    if status == 429 or code == "RATE_LIMIT_HIT":
-        header = _retry_after(response.headers.get("retry-after"))
-        wait = header if header is not None else _retry_after(body.get("retry-after"))
-        return _Judgement("retry", "Zulip is rate-limiting the bot (429)", status, wait=wait)
-    if status >= 500 or status == 408:
-        return _Judgement("retry", f"Zulip had a server error (HTTP {status})", status)
-    return _judge_zulip_error(status, code, body, stream)
-
-
-def _judge_zulip_error(
-    status: int, code: str | None, body: Mapping[str, Any], stream: str
-) -> _Judgement:
-    label = f"{code}, HTTP {status}" if code else f"HTTP {status}"
-    if code in _ZULIP_PERMANENT:
-        problem, fix = _ZULIP_PERMANENT[code]
-        detail = f"Zulip says {problem.format(stream=stream)} ({label}): {fix}"
-        return _Judgement("failed_permanent", detail, status)
-    if code in _ZULIP_OUR_BUG:
-        detail = f"Zulip rejected the message: {_ZULIP_OUR_BUG[code]} ({label}); a contribbot bug"
-        return _Judgement("failed_bad_request", detail + "; the message is in the log", status)
-    if code == "BAD_REQUEST" or status in _BAD_REQUEST_STATUSES:
-        said = clean(str(body.get("msg", "")), 200)
-        detail = (
-            f"Zulip rejected the message ({label}: {said or 'no reason given'}): if this is "
-            "about permissions let the bot post in the channel, otherwise it is a contribbot "
-            "bug; the message is in the log"
-        )
-        return _Judgement("failed_bad_request", detail, status)
-    if 200 <= status < 300:
-        detail = "the server did not answer like Zulip does: check the site URL"
-        return _Judgement("failed_permanent", detail, status)
-    detail = f"Zulip refused the request ({label}): check the site URL, bot email and API key"
-    return _Judgement("failed_permanent", detail, status)
-
-
-def _slack_code(body: str) -> str:
-    first = body.strip().split("\n", 1)[0].strip()
-    return first if _SLACK_CODE.fullmatch(first) else ""
-
-
-def _json_object(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-def _retry_after(value: object) -> float | None:
-    """Seconds from a Retry-After header or Zulip's `retry-after`; None if absent or a date."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        seconds = float(str(value).strip())
-    except ValueError:
-        return None
-    return max(seconds, 0.0) if math.isfinite(seconds) else None
 
 
 def _is_http_url(url: str) -> bool:

@@ -73,6 +73,19 @@ class RetryPolicy:
 DEFAULT_POLICY = RetryPolicy()
 
 
+@dataclass(frozen=True)
+class _Message:
+    """One message to post: how to send it, how to read the answer, what must stay secret."""
+
+    service: str
+    url: str
+    bad_url: str  # the line to show when `url` is not an http(s) URL
+    send: Callable[[], httpx.Response]
+    judge: Callable[[httpx.Response], Judgement]
+    payload: Mapping[str, Any]  # logged, redacted, when the service calls it malformed
+    secrets: tuple[str, ...]
+
+
 def post_slack(
     client: httpx.Client,
     webhook_url: str,
@@ -83,22 +96,16 @@ def post_slack(
     jitter: Callable[[], float] = random.random,
 ) -> DeliveryResult:
     """Post one payload to a Slack incoming webhook, retrying what is worth retrying."""
-    secrets = _url_secrets(webhook_url)
-    if not _is_http_url(webhook_url):
-        detail = "the Slack webhook URL is not an http(s) URL: copy it again from the Slack app"
-        return DeliveryResult("failed_permanent", detail, attempts=0)
-    result = _deliver(
-        lambda: client.post(webhook_url, json=dict(payload)),
-        judge_slack,
+    message = _Message(
         service="Slack",
-        policy=policy,
-        sleep=sleep,
-        jitter=jitter,
-        secrets=secrets,
+        url=webhook_url,
+        bad_url="the Slack webhook URL is not an http(s) URL: copy it again from the Slack app",
+        send=lambda: client.post(webhook_url, json=dict(payload)),
+        judge=judge_slack,
+        payload=payload,
+        secrets=_url_secrets(webhook_url),
     )
-    if result.outcome == "failed_bad_request":
-        _log_rejected(result.detail, payload, secrets)
-    return result
+    return _post(message, policy, sleep, jitter)
 
 
 def post_zulip(
@@ -115,42 +122,46 @@ def post_zulip(
     jitter: Callable[[], float] = random.random,
 ) -> DeliveryResult:
     """Post one message to a Zulip channel and topic, retrying what is worth retrying."""
-    secrets = (api_key, *_basic_auth_secrets(email, api_key), *_url_userinfo(site))
-    if not _is_http_url(site):
-        detail = "the Zulip site is not an http(s) URL: set it like https://example.zulipchat.com"
-        return DeliveryResult("failed_permanent", detail, attempts=0)
     form = {"type": "stream", "to": stream, "topic": topic, "content": content}
-    result = _deliver(
-        lambda: client.post(
+    message = _Message(
+        service="Zulip",
+        url=site,
+        bad_url="the Zulip site is not an http(s) URL: set it like https://example.zulipchat.com",
+        send=lambda: client.post(
             f"{site.rstrip('/')}/api/v1/messages", data=form, auth=(email, api_key)
         ),
-        lambda response: judge_zulip(response, stream),
-        service="Zulip",
-        policy=policy,
-        sleep=sleep,
-        jitter=jitter,
-        secrets=secrets,
+        judge=lambda response: judge_zulip(response, stream),
+        payload=form,
+        secrets=(api_key, *_basic_auth_secrets(email, api_key), *_url_userinfo(site)),
     )
+    return _post(message, policy, sleep, jitter)
+
+
+def _post(
+    message: _Message,
+    policy: RetryPolicy,
+    sleep: Callable[[float], object],
+    jitter: Callable[[], float],
+) -> DeliveryResult:
+    if not _is_http_url(message.url):
+        return DeliveryResult("failed_permanent", message.bad_url, attempts=0)
+    result = _deliver(message, policy, sleep, jitter)
     if result.outcome == "failed_bad_request":
-        _log_rejected(result.detail, form, secrets)
+        _log_rejected(result.detail, message.payload, message.secrets)
     return result
 
 
 def _deliver(
-    send: Callable[[], httpx.Response],
-    judge: Callable[[httpx.Response], Judgement],
-    *,
-    service: str,
+    message: _Message,
     policy: RetryPolicy,
     sleep: Callable[[float], object],
     jitter: Callable[[], float],
-    secrets: tuple[str, ...],
 ) -> DeliveryResult:
     attempt = 0
     while True:
         attempt += 1
-        judgement = _attempt(send, judge, service)
-        judgement = replace(judgement, detail=redact(judgement.detail, secrets))
+        judgement = _attempt(message)
+        judgement = replace(judgement, detail=redact(judgement.detail, message.secrets))
         if judgement.verdict == "doubt":
             detail = f"{judgement.detail}; it may have arrived, so it is not retried blindly"
             return DeliveryResult("failed_retryable", detail, attempts=attempt, in_doubt=True)
@@ -173,13 +184,10 @@ def _deliver(
         sleep(delay)
 
 
-def _attempt(
-    send: Callable[[], httpx.Response],
-    judge: Callable[[httpx.Response], Judgement],
-    service: str,
-) -> Judgement:
+def _attempt(message: _Message) -> Judgement:
+    service = message.service
     try:
-        response = send()
+        response = message.send()
     except _NOT_SENT as exc:
         reason = clean(f"{type(exc).__name__}: {exc}", 200)
         return Judgement("retry", f"could not connect to {service} ({reason})")
@@ -189,7 +197,7 @@ def _attempt(
         # The message of a transport error may repeat the URL; `_deliver` redacts it.
         reason = clean(f"{type(exc).__name__}: {exc}", 200)
         return Judgement("doubt", f"the connection to {service} failed ({reason})")
-    return judge(response)
+    return message.judge(response)
 
 
 def _final(judgement: Judgement, attempts: int) -> DeliveryResult:

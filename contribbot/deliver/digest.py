@@ -2,30 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from contribbot.deliver.escape import slack_link, slack_text, zulip_link, zulip_text
 from contribbot.deliver.slack import Payload, context, split_blocks, text_sections
 from contribbot.deliver.zulip import MarkdownBlock, ZulipMessage, render_topic, split_markdown
-from contribbot.report.model import CandidateRef, WeeklyReport
+from contribbot.report.model import CandidateRef, UserReport, WeeklyReport
 
 TITLE = "Good first issues you can pick up"
 NONE_FREE = "No free candidates right now."
 FOOTER = "Still free when checked: no fresh PR, claim or assignee. Ranked for you by contribbot."
 
 
-def _reasons(candidate: CandidateRef) -> str:
-    return "; ".join(candidate.reasons)
+def _lines(user: UserReport, line: Callable[[CandidateRef, str], str]) -> list[str]:
+    """A line per candidate (given its reasons), or a note that none is free."""
+    return [line(c, "; ".join(c.reasons)) for c in user.candidates] or [NONE_FREE]
+
+
+def _slack_line(c: CandidateRef, reasons: str) -> str:
+    link = slack_link(c.url, f"{c.repo}#{c.number}")
+    new = " *new*" if c.new else ""
+    return f"• {link} {slack_text(c.title)}{new}\n    _{slack_text(reasons, 400)}_"
+
+
+def _zulip_line(c: CandidateRef, reasons: str) -> str:
+    link = zulip_link(c.url, f"{c.repo}#{c.number}")
+    new = " **new**" if c.new else ""
+    return f"- {link} {zulip_text(c.title)}{new}\n  {zulip_text(reasons, 400)}"
 
 
 def slack_digest(report: WeeklyReport) -> list[Payload]:
     """One section group per user; GitHub text escaped, links checked."""
     groups = []
     for user in report.users:
-        lines = [
-            f"• {slack_link(c.url, f'{c.repo}#{c.number}')} {slack_text(c.title)}"
-            + (" *new*" if c.new else "")
-            + f"\n    _{slack_text(_reasons(c), 400)}_"
-            for c in user.candidates
-        ] or [NONE_FREE]
+        lines = _lines(user, _slack_line)
         groups.append(text_sections(f"*{slack_text(user.login, 100)}*", lines))
     return split_blocks(
         groups, title=f"{TITLE} · {report.generated_at:%Y-%m-%d}", footer=context(FOOTER)
@@ -37,15 +47,9 @@ def zulip_digest(report: WeeklyReport, *, topic_template: str) -> list[ZulipMess
     messages: list[ZulipMessage] = []
     title = f"**{TITLE}** · {report.generated_at:%Y-%m-%d}"
     for user in report.users:
-        lines = [
-            f"- {zulip_link(c.url, f'{c.repo}#{c.number}')} {zulip_text(c.title)}"
-            + (" **new**" if c.new else "")
-            + f"\n  {zulip_text(_reasons(c), 400)}"
-            for c in user.candidates
-        ] or [NONE_FREE]
         blocks = [
             MarkdownBlock(lines=(title, "")),
-            MarkdownBlock(lines=tuple(lines)),
+            MarkdownBlock(lines=tuple(_lines(user, _zulip_line))),
             MarkdownBlock(lines=("", FOOTER)),
         ]
         topic = render_topic(topic_template, login=user.login, week=report.week or "")

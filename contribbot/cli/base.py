@@ -53,6 +53,13 @@ UsersOpt = Annotated[
     list[str] | None, typer.Option("--user", "-u", help="Only this login (repeatable).")
 ]
 TableJson = Literal["table", "json"]
+LogFormatOpt = Annotated[
+    Literal["text", "json"],
+    typer.Option("--log-format", help="text or json (for log collectors)."),
+]
+VerboseOpt = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Debug logging (tracebacks of failed jobs).")
+]
 
 
 @functools.cache

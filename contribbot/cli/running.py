@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
-from contribbot.cli.base import ConfigOpt, QuietOpt, app, error_line, fail_cleanly, say
+from contribbot.cli.base import (
+    ConfigOpt,
+    LogFormatOpt,
+    QuietOpt,
+    VerboseOpt,
+    app,
+    error_line,
+    fail_cleanly,
+    say,
+)
 from contribbot.errors import UsageError
 
 
@@ -17,7 +26,7 @@ from contribbot.errors import UsageError
 def sync(
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+    verbose: VerboseOpt = False,
     wait: Annotated[
         float, typer.Option(help="Seconds to wait if the daemon is busy with the database.")
     ] = 60.0,
@@ -86,13 +95,8 @@ def daemon(
     once: Annotated[
         bool, typer.Option("--once", help="Run what is due, then exit (for cron).")
     ] = False,
-    log_format: Annotated[
-        Literal["text", "json"],
-        typer.Option("--log-format", help="text or json (for log collectors)."),
-    ] = "text",
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Debug logging (tracebacks of failed jobs).")
-    ] = False,
+    log_format: LogFormatOpt = "text",
+    verbose: VerboseOpt = False,
 ) -> None:
     """Poll GitHub, refresh candidates and post reports on the [schedule], until stopped.
 
@@ -129,11 +133,8 @@ def worker(
     until_idle: Annotated[
         bool, typer.Option("--until-idle", help="Exit once nothing is due (for tests and cron).")
     ] = False,
-    log_format: Annotated[
-        Literal["text", "json"],
-        typer.Option("--log-format", help="text or json (for log collectors)."),
-    ] = "text",
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+    log_format: LogFormatOpt = "text",
+    verbose: VerboseOpt = False,
 ) -> None:
     """Do the daemon's work together with any number of other workers on one database.
 

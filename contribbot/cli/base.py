@@ -58,7 +58,7 @@ LogFormatOpt = Annotated[
     typer.Option("--log-format", help="text or json (for log collectors)."),
 ]
 VerboseOpt = Annotated[
-    bool, typer.Option("--verbose", "-v", help="Debug logging (tracebacks of failed jobs).")
+    bool, typer.Option("--verbose", "-v", help="Debug logging (a failed job logs its traceback).")
 ]
 
 

@@ -47,8 +47,31 @@ class FileChange:
     status: str = "modified"
 
 
+class _OnIssue:
+    """What is said on an issue or PR knows its repository."""
+
+    __slots__ = ()
+    issue: Issue
+
+    @property
+    def repo(self) -> str:
+        """owner/name of the repository."""
+        return self.issue.repo
+
+
+class _OnPull(_OnIssue):
+    """What is said on a PR (a review, an inline comment) knows its number."""
+
+    __slots__ = ()
+
+    @property
+    def pr_number(self) -> int:
+        """Number of the PR."""
+        return self.issue.number
+
+
 @dataclass(slots=True)
-class Comment:
+class Comment(_OnIssue):
     """A conversation comment on an issue or PR."""
 
     id: int
@@ -59,18 +82,13 @@ class Comment:
     issue: Issue = field(repr=False, compare=False)
 
     @property
-    def repo(self) -> str:
-        """owner/name of the repository."""
-        return self.issue.repo
-
-    @property
     def issue_number(self) -> int:
         """Number of the issue or PR commented on."""
         return self.issue.number
 
 
 @dataclass(slots=True)
-class Review:
+class Review(_OnPull):
     """A pull request review; `submitted_at` is None while PENDING."""
 
     id: int
@@ -81,19 +99,9 @@ class Review:
     submitted_at: datetime | None
     issue: Issue = field(repr=False, compare=False)
 
-    @property
-    def repo(self) -> str:
-        """owner/name of the repository."""
-        return self.issue.repo
-
-    @property
-    def pr_number(self) -> int:
-        """Number of the reviewed PR."""
-        return self.issue.number
-
 
 @dataclass(slots=True)
-class ReviewComment:
+class ReviewComment(_OnPull):
     """An inline review comment; it always belongs to a review."""
 
     id: int
@@ -106,16 +114,6 @@ class ReviewComment:
     issue: Issue = field(repr=False, compare=False)
     review: Review = field(repr=False, compare=False)
     reply_to: ReviewComment | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def repo(self) -> str:
-        """owner/name of the repository."""
-        return self.issue.repo
-
-    @property
-    def pr_number(self) -> int:
-        """Number of the PR."""
-        return self.issue.number
 
     @property
     def review_id(self) -> int:

@@ -65,14 +65,7 @@ class Gen:
 
     def pick_open_pr(self, repo: str, at: datetime, exclude: str) -> Issue:
         """A background PR by someone else that is open at `at` (made up when none is)."""
-        items, times = self.by_repo[repo], self.times[repo]
-        lo = bisect_left(times, at - timedelta(days=12))
-        hi = bisect_left(times, at - timedelta(hours=2))
-        found = [
-            i
-            for i in items[lo:hi]
-            if i.is_pr and i.user != exclude and (i.closed_at is None or i.closed_at > at)
-        ]
+        found = self._open_at(repo, at, exclude, since=timedelta(days=12), prs_only=True)
         if found:
             return self.rng.choice(found)
         return background_pr(
@@ -81,15 +74,23 @@ class Gen:
 
     def pick_item(self, repo: str, at: datetime, exclude: str) -> Issue:
         """A background issue or PR by someone else, open at `at`."""
+        found = self._open_at(repo, at, exclude, since=timedelta(days=20), prs_only=False)
+        return self.rng.choice(found) if found else self.pick_open_pr(repo, at, exclude)
+
+    def _open_at(
+        self, repo: str, at: datetime, exclude: str, *, since: timedelta, prs_only: bool
+    ) -> list[Issue]:
+        """Background items by others, opened `since` to 2 hours before `at`, open at `at`."""
         items, times = self.by_repo[repo], self.times[repo]
-        lo = bisect_left(times, at - timedelta(days=20))
+        lo = bisect_left(times, at - since)
         hi = bisect_left(times, at - timedelta(hours=2))
-        found = [
+        return [
             i
             for i in items[lo:hi]
-            if i.user != exclude and (i.closed_at is None or i.closed_at > at)
+            if (i.is_pr or not prs_only)
+            and i.user != exclude
+            and (i.closed_at is None or i.closed_at > at)
         ]
-        return self.rng.choice(found) if found else self.pick_open_pr(repo, at, exclude)
 
 
 def build_dataset(now: datetime, seed: int = 7, size: str = "default") -> Dataset:

@@ -1,7 +1,8 @@
 """How long does `contrib` take to answer? Start-up time of the everyday commands.
 
 Runs each command as a fresh process (`python -m contribbot ...`), several times, and
-prints the median wall time. The read-only commands run on a demo database, made once
+prints the median wall time and CPU time (the child's user + system: on a shared machine
+wall time is mostly waiting for a core). The read-only commands run on a demo database, made once
 per source tree with `contrib demo --db` (the stand-in is gone afterwards: these
 commands make no request).
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -54,9 +56,14 @@ class Tree:
         return env
 
 
-def run(tree: Tree, args: Sequence[str], cwd: Path) -> float:
-    """Seconds one `python -m contribbot ARGS` took; exits if the command failed."""
-    started = time.perf_counter()
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(tree: Tree, args: Sequence[str], cwd: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of one `python -m contribbot ARGS`; exits if the command failed."""
+    started, cpu = time.perf_counter(), _child_cpu()
     done = subprocess.run(
         [sys.executable, "-m", "contribbot", *args],
         cwd=cwd,
@@ -65,13 +72,13 @@ def run(tree: Tree, args: Sequence[str], cwd: Path) -> float:
         text=True,
         check=False,
     )
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _child_cpu() - cpu
     if done.returncode != 0:
         sys.exit(
             f"{tree.label}: contrib {' '.join(args)} exited {done.returncode}: "
             f"{done.stderr.strip()[-400:]}"
         )
-    return seconds
+    return seconds, cpu
 
 
 def make_demo(tree: Tree, where: Path) -> Path:
@@ -100,18 +107,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     trees: list[Tree] = args.tree or [Tree("installed", None)]
     with tempfile.TemporaryDirectory(prefix="contrib-startup-") as tmp:
         configs = {t.label: make_demo(t, Path(tmp) / t.label) for t in trees}
-        times: dict[tuple[str, str], list[float]] = {}
+        times: dict[tuple[str, str], list[tuple[float, float]]] = {}
         for _ in range(args.runs + 1):  # the first round warms the page cache, untimed
             for name, template in COMMANDS.items():
                 for tree in trees:  # alternate trees so load changes hit them alike
                     cmd = [a.format(config=configs[tree.label]) for a in template]
-                    seconds = run(tree, cmd, configs[tree.label].parent)
-                    times.setdefault((tree.label, name), []).append(seconds)
-    print(f"\nmedian of {args.runs} runs (s), python -m contribbot, {os.cpu_count()} CPUs")
-    header = f"{'command':<14}" + "".join(f"{t.label:>12}" for t in trees) + f"{'target':>9}"
-    print(header)
+                    timing = run(tree, cmd, configs[tree.label].parent)
+                    times.setdefault((tree.label, name), []).append(timing)
+    print(
+        f"\nmedian of {args.runs} runs (s), python -m contribbot, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+    header = f"{'command':<14}" + "".join(f"{t.label + ' wall':>16}{'cpu':>7}" for t in trees)
+    print(header + f"{'target':>9}")
     for name in COMMANDS:
-        cells = "".join(f"{statistics.median(times[(t.label, name)][1:]):>12.3f}" for t in trees)
+        cells = ""
+        for tree in trees:
+            timed = times[(tree.label, name)][1:]
+            wall = statistics.median(w for w, _ in timed)
+            cpu = statistics.median(c for _, c in timed)
+            cells += f"{wall:>16.3f}{cpu:>7.3f}"
         print(f"{name:<14}{cells}{TARGETS[name]:>9.1f}")
     return 0
 

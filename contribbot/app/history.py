@@ -9,16 +9,25 @@ Searches load a history oldest first, each phase keeping its `created:>=` checkp
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 DONE = "done"
 PER_REQUEST = 100
 
 
 def history_line(
-    states: Mapping[str, str], *, repo: str, login: str, since: str | None, phases: int
+    states: Mapping[str, str],
+    *,
+    repo: str,
+    login: str,
+    since: str | None,
+    phases: Callable[[], int],
 ) -> str:
-    """`history up to 2023-04, about 40 requests to go`, or what is done."""
+    """`history up to 2023-04, about 40 requests to go`, or what is done.
+
+    `phases` counts the search phases; it is asked only while a history is loading (the
+    sync's phase tables import the GitHub client, which `contrib status` does not need).
+    """
     first, older = f"backfill:{repo}:{login}", f"history:{repo}:{login}"
     if states.get(first) is None:
         return _loading(states, first, phases) if _started(states, first) else "not yet"
@@ -33,7 +42,7 @@ def _started(states: Mapping[str, str], prefix: str) -> bool:
     return any(key.startswith(f"{prefix}:") for key in states)
 
 
-def _loading(states: Mapping[str, str], prefix: str, phases: int) -> str:
+def _loading(states: Mapping[str, str], prefix: str, phases: Callable[[], int]) -> str:
     checkpoints = {
         key: value
         for key, value in states.items()
@@ -45,7 +54,7 @@ def _loading(states: Mapping[str, str], prefix: str, phases: int) -> str:
         if k.startswith(f"{prefix}:") and v == DONE and ":left" not in k
     )
     lefts = [int(states[f"{key}:left"]) for key in checkpoints if f"{key}:left" in states]
-    untouched = max(phases - done - len(checkpoints), 0)
+    untouched = max(phases() - done - len(checkpoints), 0)
     to_go = sum(math.ceil(n / PER_REQUEST) for n in lefts) + untouched
     reached = min((v[:7] for v in checkpoints.values() if v), default=None)
     where = f"history up to {reached}" if reached else "history loading"

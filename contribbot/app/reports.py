@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from rich.console import Console
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -20,6 +20,9 @@ from contribbot.report.queries import load_facts
 from contribbot.report.service import render
 from contribbot.report.window import Window, resolve_window
 from contribbot.store.db import session_scope
+
+if TYPE_CHECKING:  # rich is imported only when a terminal shows the report
+    from rich.console import Console
 
 REPORTABLE = ("free", "stale_claim")  # a report suggests only issues one can pick up
 

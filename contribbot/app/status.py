@@ -62,17 +62,27 @@ def user_counts(session: Session, *, repo_id: int, login: str) -> dict[str, int]
 
 def _history(session: Session, config: Config, repo: str, login: str) -> str:
     from contribbot.app.history import history_line
-    from contribbot.sync.backfill import SEARCH_PHASES
-    from contribbot.sync.graphql import PHASES
 
     states = {
         key: row.value
         for prefix in (f"backfill:{repo}:{login}", f"history:{repo}:{login}")
         for key, row in save.states_with_prefix(session, prefix=prefix).items()
     }
-    phases = len(PHASES) if config.github.graphql is not False else len(SEARCH_PHASES)
     since = config.track.history_since
-    return history_line(states, repo=repo, login=login, since=since, phases=phases)
+    return history_line(
+        states, repo=repo, login=login, since=since, phases=lambda: _phase_count(config)
+    )
+
+
+def _phase_count(config: Config) -> int:
+    """How many searches load a history: GraphQL's or REST's (imports the sync)."""
+    if config.github.graphql is not False:
+        from contribbot.sync.graphql import PHASES
+
+        return len(PHASES)
+    from contribbot.sync.backfill import SEARCH_PHASES
+
+    return len(SEARCH_PHASES)
 
 
 def status(session: Session, *, config: Config) -> dict[str, Any]:

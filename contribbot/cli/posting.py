@@ -99,7 +99,7 @@ def report(
         fmt=fmt,
         front_matter=front_matter,
         now=datetime.now(UTC),
-        console=out() if output is None else None,
+        console=out() if output is None and fmt == "terminal" else None,
     )
     if output is not None:
         _write_atomically(output, text)

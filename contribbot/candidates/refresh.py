@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from sqlmodel import Session, col, func, select
 from contribbot.candidates.model import timeline_entry_from_json
 from contribbot.candidates.rules import assess
 from contribbot.candidates.store import candidate_issue, load_timeline, timeline_to_json
-from contribbot.config import Config
+from contribbot.config import Config, RepoConfig
 from contribbot.github.client import GitHubClient
 from contribbot.github.errors import NotFound
 from contribbot.github.parse import parse_issue
@@ -83,6 +83,18 @@ def refresh_candidates(
     return result
 
 
+@dataclass
+class _RepoPass:
+    """One repository's refresh: where, with what, what the listing found, and the tally."""
+
+    fetch: Fetcher
+    repo: str
+    settings: RepoConfig
+    result: RefreshResult
+    listed: set[int] = field(default_factory=set)  # numbers the label listings returned
+    changed: set[str] = field(default_factory=set)  # labels whose listing changed (not a 304)
+
+
 def _refresh_repo(
     engine: Engine,
     fetch: Fetcher,
@@ -92,8 +104,8 @@ def _refresh_repo(
     should_stop: Callable[[], bool],
 ) -> None:
     settings = config.repo(repo)
-    listed: set[int] = set()
-    changed: set[str] = set()
+    run = _RepoPass(fetch=fetch, repo=repo, settings=settings, result=result)
+    listed, changed = run.listed, run.changed
     for label in settings.candidate_labels:
         with session_scope(engine) as session:
             items = fetch.collect(
@@ -115,38 +127,25 @@ def _refresh_repo(
             issue = session.get(Issue, issue_id)
             assert record is not None and issue is not None
             try:
-                checks += _recheck(
-                    session, fetch, config, repo, issue, record, listed, changed, result
-                )
+                checks += _recheck(session, run, issue, record)
             except NotFound:  # deleted or transferred: no longer a candidate here
                 record.closed_at, record.status = fetch.now(), "gone"
                 session.add(record)
                 result.closed += 1
 
 
-def _recheck(
-    session: Session,
-    fetch: Fetcher,
-    config: Config,
-    repo: str,
-    issue: Issue,
-    record: CandidateRecord,
-    listed: set[int],
-    changed: set[str],
-    result: RefreshResult,
-) -> int:
+def _recheck(session: Session, run: _RepoPass, issue: Issue, record: CandidateRecord) -> int:
     """Update one open candidate; returns 1 when its timeline was checked."""
-    settings = config.repo(repo)
-    labels = {label.lower() for label in settings.candidate_labels}
-    if issue.number not in listed and {x.lower() for x in issue.labels} & changed:
-        issue = _refetch(session, fetch, repo, issue, settings.merged_labels)
+    labels = {label.lower() for label in run.settings.candidate_labels}
+    if issue.number not in run.listed and {x.lower() for x in issue.labels} & run.changed:
+        issue = _refetch(session, run.fetch, run.repo, issue, run.settings.merged_labels)
     if issue.state == "closed" or not {x.lower() for x in issue.labels} & labels:
-        record.closed_at = issue.closed_at or fetch.now()
+        record.closed_at = issue.closed_at or run.fetch.now()
         record.status = "closed" if issue.state == "closed" else "unlabeled"
         session.add(record)
-        result.closed += 1
+        run.result.closed += 1
         return 0
-    _check_timeline(session, fetch, config, repo, issue, record, result)
+    _check_timeline(session, run, issue, record)
     return 1
 
 
@@ -197,22 +196,17 @@ def _refetch(
 
 
 def _check_timeline(
-    session: Session,
-    fetch: Fetcher,
-    config: Config,
-    repo: str,
-    issue: Issue,
-    record: CandidateRecord,
-    result: RefreshResult,
+    session: Session, run: _RepoPass, issue: Issue, record: CandidateRecord
 ) -> None:
-    result.timelines_checked += 1
-    items = fetch.collect(session, f"/repos/{repo}/issues/{issue.number}/timeline")
-    merged = tuple(config.repo(repo).merged_labels)
+    run.result.timelines_checked += 1
+    repo = run.repo
+    items = run.fetch.collect(session, f"/repos/{repo}/issues/{issue.number}/timeline")
+    merged = tuple(run.settings.merged_labels)
     if items is not None:
         entries = [timeline_entry_from_json(obj, merged_labels=merged) for obj in items]
         record.timeline = timeline_to_json([e for e in entries if e is not None])
-        result.timelines_changed += 1
-    now = fetch.now()
+        run.result.timelines_changed += 1
+    now = run.fetch.now()
     author = session.get(Account, issue.author_id) if issue.author_id else None
     timeline = load_timeline(record.timeline)
     seen = assess(candidate_issue(issue, repo, author, timeline), timeline, "", now)

@@ -1,7 +1,7 @@
 """docs/ARCHITECTURE.md lists every module: of contribbot/, migrations/ and bench/.
 
 The layout is a code block of sections: a line at column 0 opens one (`report/`,
-`config.py`), indented lines continue it. A module `contribbot/a/b/c.py` must be named
+`config/`), indented lines continue it. A module `contribbot/a/b/c.py` must be named
 as `b/c.py` in the `a/` section; `contribbot/x.py` opens a section of its own;
 `migrations/...` and `bench/...` are named inside their own sections. Package
 `__init__.py` files are not asked for: the package's section stands for them.
@@ -54,7 +54,7 @@ def _named(text: str, path: str) -> bool:
 
 def test_the_layout_is_found():
     sections = _sections(DOC.read_text(encoding="utf-8"))
-    assert {"cli/", "app/", "report/", "config.py", "migrations/", "bench/"} <= set(sections)
+    assert {"cli/", "app/", "report/", "config/", "migrations/", "bench/"} <= set(sections)
     assert len(_modules()) > 100
 
 

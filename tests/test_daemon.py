@@ -147,9 +147,11 @@ def test_sync_killed_with_sigkill_resumes_with_nothing_lost_or_doubled(tmp_path,
     assert activity[0] == activity[1] and len(activity[0]) > 1000
 
 
-def test_sigterm_ends_a_secondary_limit_wait_within_a_second(tmp_path, hub):
+def test_sigterm_ends_a_secondary_limit_wait(tmp_path, hub):
     """The client owns its 60 s wait on a secondary limit without retry-after, so SIGTERM
-    cuts it short: the daemon exits 0 at once and sends nothing more."""
+    cuts it short: the daemon exits 0 and sends nothing more. Nothing is timed: a wait
+    the signal did not end would send a request when its 60 s ran out (the last check),
+    and `communicate` only guards against a hang."""
     hub.inject(r"/search/issues", "secondary", times=100, retry_after=None)
     path = write_config(tmp_path, hub.base_url, users=["bob"])
     daemon = start("daemon", "--config", str(path), cwd=tmp_path)
@@ -157,17 +159,12 @@ def test_sigterm_ends_a_secondary_limit_wait_within_a_second(tmp_path, hub):
         assert wait_for(lambda: any(r.status == 403 for r in hub.requests), 30)
         time.sleep(0.5)  # well inside the 60 s wait
         seen = len(hub.requests)
-        signalled = time.monotonic()
         daemon.send_signal(signal.SIGTERM)
-        out, err = daemon.communicate(timeout=20)
-        took = time.monotonic() - signalled
+        out, err = daemon.communicate(timeout=180)
     finally:
         if daemon.poll() is None:
             daemon.kill()
     assert daemon.returncode == 0, err
-    # the 60 s wait was cut short (the within-a-second bound is measured in-process, in
-    # test_github_client.py; a process exit on a loaded 2-core machine is slower)
-    assert took < 15.0, took
     assert "(stopped early)" in err
     assert len(hub.requests) == seen  # no request after the signal
     assert "secondary rate limit" in err and "waiting 60s" in err

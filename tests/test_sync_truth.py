@@ -32,9 +32,6 @@ from contribbot.sync import Sync
 USERS = ("alice", "bob", "carol")
 PT = "pytorch/pytorch"
 CASES = [*Realism.switches(), "all"]
-# Cases that need another helper's work still missing on main (reason), marked strict:
-# they start failing the suite as "XPASS" the moment that work lands.
-PENDING: dict[str, str] = {}
 
 
 def _sleep(seconds: float) -> None:
@@ -119,16 +116,7 @@ def _landed_by_bot(hub: FakeHub, user: str) -> int:
     return max(prs, key=lambda pr: pr.number).number
 
 
-def _params() -> list[object]:
-    return [
-        pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=PENDING[c]))
-        if c in PENDING
-        else c
-        for c in CASES
-    ]
-
-
-@pytest.mark.parametrize("case", _params())
+@pytest.mark.parametrize("case", CASES)
 def test_first_sync_and_polls_find_every_contribution(case: str, tmp_path: Path) -> None:
     realism = Realism.all() if case == "all" else Realism.only(case)
     dataset = build_dataset(NOW, size="small")

@@ -182,6 +182,31 @@ def test_late_event_behind_a_newer_one_is_handled_at_the_next_poll():
     assert [e["id"] for e in poll2.items] == ["100"]  # no high-water mark hides it
 
 
+def test_late_approval_across_polls_then_the_feed_is_a_free_304_again():
+    """Was an end-to-end test against the stand-in: alice comments, her earlier approval's
+    event shows up 3 h later behind the comment's, then nothing changes."""
+    handled: set[int] = set()  # what the saver stored (the ids it reports as known)
+
+    def poll(at: datetime, page: Page) -> plan.Step:
+        walk = EventWalk("alice", at)
+        step = walk.step(None, walk.first(None), _known(page, handled & _ids(page)))
+        handled.update(int(e["id"]) for e in step.items)
+        return step
+
+    comment, approval = event(202, 1, "IssueCommentEvent"), event(201, 0)
+    step = poll(NOW + timedelta(minutes=2), ok("e", [comment], etag="p1"))
+    assert [e["id"] for e in step.items] == ["202"] and step.remember == ("e", "p1")
+    step = poll(NOW + timedelta(hours=3), ok("e", [comment, approval], etag="p2"))
+    assert [e["id"] for e in step.items] == ["201"]  # the late one, behind the newer one
+    assert step.remember == ("e", "p2")  # the next poll sends this ETag...
+    not_modified = page_from(url="e", status=304, data=None, etag=None, links={})
+    assert poll(NOW + timedelta(hours=4), not_modified) == plan.Step()  # ...and gets a 304
+
+
+def _ids(page: Page) -> set[int]:
+    return {int(e["id"]) for e in page.items}
+
+
 def test_event_feed_reads_on_while_late_events_can_still_hide():
     walk = EventWalk("alice", NOW)
     recent = ok("e1", [event(3, -10), event(2, -20)], next_url="e2", etag="p1")
@@ -268,6 +293,19 @@ def test_incomplete_search_gives_up_after_n_tries_with_a_warning_and_keeps_the_c
     assert "incomplete 3 times" in step.warning and "next run retries" in step.warning
     assert waits[1] == 2 * waits[0]  # backoff doubles; the last ask does not wait
     assert waits[-1] == 0
+
+
+def test_a_search_given_up_is_asked_again_from_the_same_checkpoint_by_the_next_run():
+    asked = request = SEARCH.first(z(0))
+    for _ in range(SEARCH_TRIES):
+        step = SEARCH.step(z(0), request, ok("s", [search_hit(1, 1)], incomplete=True))
+        request = step.next
+    assert not step.complete and step.state is None  # the stored checkpoint stays z(0)
+    again = SEARCH.first(z(0))  # the next run, from what is stored
+    assert again.params == asked.params and f"created:>={z(0)}" in again.params["q"]
+    assert again.attempt == 1  # a fresh set of tries
+    done = SEARCH.step(z(0), again, ok("s", [search_hit(1, 1)], incomplete=False))
+    assert done.state == DONE and done.complete
 
 
 def test_reconciliation_search_carries_its_updated_floor():

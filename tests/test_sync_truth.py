@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -34,10 +34,21 @@ PT = "pytorch/pytorch"
 CASES = [*Realism.switches(), "all"]
 
 
-def _sleep(seconds: float) -> None:
-    """Real short waits (a 3 s rate-limit window), skipped long ones (60 s secondary)."""
-    if seconds <= 5:
-        time.sleep(seconds)
+class Wall:
+    """One fake wall clock for the stand-in's rate-limit windows and every wait of the
+    sync: a wait moves it on instead of sleeping (a 3 s window resets, a 60 s secondary
+    backoff or a search's retry pause passes), so no run sleeps for real."""
+
+    def __init__(self) -> None:
+        self.t = time.time()
+
+    def now(self) -> float:
+        """Seconds since the epoch, on this clock."""
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        """Let `seconds` pass at once."""
+        self.t += seconds
 
 
 class World:
@@ -48,8 +59,14 @@ class World:
         self.path = path
         self.config = load(path)
         self.engine = open_database(self.config.database_url())
+        self.wall = Wall()
+        hub._limiter.clock = self.wall.now  # the windows reset on this clock only
         self.client = GitHubClient(
-            api_url=hub.base_url, token=TOKEN, backoff_factor=0.01, sleep=_sleep
+            api_url=hub.base_url,
+            token=TOKEN,
+            backoff_factor=0.01,
+            sleep=self.wall.sleep,
+            clock=lambda: datetime.fromtimestamp(self.wall.t, UTC),
         )
         self.polls: list[str] = []
 
@@ -57,7 +74,11 @@ class World:
         """One `contrib sync`: what it spent goes in the test's output."""
         sent, spent = self.client.usage.sent, self.client.usage.spent
         result = Sync(
-            engine=self.engine, client=self.client, config=self.config, clock=self.hub.now
+            engine=self.engine,
+            client=self.client,
+            config=self.config,
+            clock=self.hub.now,
+            sleep=self.wall.sleep,
         ).run()
         errors = [e for o in result.outcomes for e in (o.error, *o.problems) if e]
         assert not result.stopped and not errors, errors

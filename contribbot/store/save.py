@@ -6,7 +6,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
+from sqlmodel import Session, SQLModel, col, func, select
 
 from contribbot.github.parse import CommentData, IssueData, ReviewData
 from contribbot.store.models import (
@@ -24,6 +26,43 @@ from contribbot.store.models import (
 
 _ACCOUNT_CACHE = "contribbot.accounts"
 _REPO_CACHE = "contribbot.repos"
+
+
+def _insert_new(
+    session: Session, model: type[SQLModel], values: dict[str, Any], key: list[str]
+) -> Any:
+    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING the row's primary key, or None when a
+    row with that key is there already (another worker's, committed while this one waited):
+    two workers saving the same new row both succeed, where select-then-insert let one fail."""
+    session.flush()  # rows this one refers to (foreign keys) go first
+    table = model.__table__  # type: ignore[attr-defined]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=key)
+        .returning(*table.primary_key.columns)
+    )
+    return session.execute(statement).first()
+
+
+def _row(
+    session: Session, model: type[Any], ident: Any, values: dict[str, Any]
+) -> tuple[Any, bool]:
+    """The row of `model` at primary key `ident` (a dict of its columns) holding `values`, and
+    whether it is new: inserted if missing (race-safe, see _insert_new), else updated."""
+    row = session.get(model, ident)
+    if row is None:
+        if _insert_new(session, model, {**ident, **values}, list(ident)) is not None:
+            row = model(**ident, **values)
+            make_transient_to_detached(row)  # stored as it is: no second SELECT
+            session.add(row)
+            return row, True
+        row = session.get(model, ident)  # another worker inserted it first
+        assert row is not None
+    row.sqlmodel_update(values)
+    session.add(row)
+    return row, False
 
 
 def effective_merge(data: IssueData, merged_labels: Iterable[str]) -> tuple[datetime | None, bool]:
@@ -58,14 +97,9 @@ def repo_id(session: Session, *, full_name: str) -> int:
     key = full_name.lower()
     if key in cache:
         return cache[key]
-    repo = session.exec(select(Repository).where(func.lower(Repository.full_name) == key)).first()
-    if repo is None:
-        repo = Repository(full_name=full_name)
-        session.add(repo)
-        session.flush()
-    assert repo.id is not None
-    cache[key] = repo.id
-    return repo.id
+    query = select(Repository.id).where(func.lower(Repository.full_name) == key)
+    cache[key] = _id_of(session, query, Repository, {"full_name": full_name}, "full_name")
+    return cache[key]
 
 
 def account_id(session: Session, *, login: str, github_id: int | None, kind: str) -> int:
@@ -73,14 +107,21 @@ def account_id(session: Session, *, login: str, github_id: int | None, kind: str
     cache: dict[str, int] = session.info.setdefault(_ACCOUNT_CACHE, {})
     if login in cache:
         return cache[login]
-    account = session.exec(select(Account).where(Account.login == login)).first()
-    if account is None:
-        account = Account(login=login, github_id=github_id, kind=kind)
-        session.add(account)
-        session.flush()
-    assert account.id is not None
-    cache[login] = account.id
-    return account.id
+    query = select(Account.id).where(Account.login == login)
+    values = {"login": login, "github_id": github_id, "kind": kind}
+    cache[login] = _id_of(session, query, Account, values, "login")
+    return cache[login]
+
+
+def _id_of(
+    session: Session, query: Any, model: type[SQLModel], values: dict[str, Any], key: str
+) -> int:
+    """The id `query` finds, or of the row `values` inserted now (race-safe on `key`)."""
+    found = session.exec(query).first()
+    if found is None:
+        inserted = _insert_new(session, model, values, [key])
+        found = inserted[0] if inserted is not None else session.exec(query).one()
+    return int(found)
 
 
 def save_issue(session: Session, *, data: IssueData, merged_labels: Iterable[str]) -> Issue:
@@ -109,19 +150,16 @@ def save_issue(session: Session, *, data: IssueData, merged_labels: Iterable[str
         "comments": data.comments,
         "html_url": data.html_url,
     }
-    issue = session.get(Issue, data.id)
-    before = None if issue is None else (issue.state, sorted(issue.labels))
-    if issue is None:
-        issue = Issue(id=data.id, **fields)
-    else:
-        issue.sqlmodel_update(fields)
-    session.add(issue)
+    stored = session.get(Issue, data.id)
+    before = None if stored is None else (stored.state, sorted(stored.labels))
+    issue: Issue = _row(session, Issue, {"id": data.id}, fields)[0]
     if data.is_pr:
-        pr = session.get(PullRequest, data.id) or PullRequest(issue_id=data.id)
-        pr.draft = data.draft
-        if pr.timeline_at is None or data.merged_at is not None:  # else the timeline decides
-            pr.merged_at, pr.merged_by_label = effective_merge(data, merged_labels)
-        session.add(pr)
+        pr = session.get(PullRequest, data.id)
+        values: dict[str, Any] = {"draft": data.draft}
+        if pr is None or pr.timeline_at is None or data.merged_at is not None:
+            # else the timeline decides
+            values["merged_at"], values["merged_by_label"] = effective_merge(data, merged_labels)
+        pr, _ = _row(session, PullRequest, {"issue_id": data.id}, values)
         if owes_timeline(before, data, merged_labels, pr.timeline_at is not None):
             # the sync fetches it for tracked authors' PRs only (sync/savers.py)
             enqueue(
@@ -158,12 +196,7 @@ def save_comment(session: Session, *, data: CommentData, issue_id: int) -> None:
         "body": data.body,
         "html_url": data.html_url,
     }
-    comment = session.get(Comment, data.id)
-    if comment is None:
-        comment = Comment(id=data.id, **fields)
-    else:
-        comment.sqlmodel_update(fields)
-    session.add(comment)
+    _row(session, Comment, {"id": data.id}, fields)
 
 
 def save_review(session: Session, *, data: ReviewData, pr_id: int) -> None:
@@ -173,12 +206,14 @@ def save_review(session: Session, *, data: ReviewData, pr_id: int) -> None:
     reviewer = account_id(
         session, login=data.reviewer, github_id=data.reviewer_id, kind=data.reviewer_kind
     )
-    review = session.get(Review, data.id) or Review(
-        id=data.id, pr_id=pr_id, reviewer_id=reviewer, state=data.state
-    )
-    review.pr_id, review.reviewer_id, review.state = pr_id, reviewer, data.state
-    review.submitted_at, review.author_association = data.submitted_at, data.author_association
-    session.add(review)
+    fields = {
+        "pr_id": pr_id,
+        "reviewer_id": reviewer,
+        "state": data.state,
+        "submitted_at": data.submitted_at,
+        "author_association": data.author_association,
+    }
+    _row(session, Review, {"id": data.id}, fields)
 
 
 def get_state(session: Session, *, key: str) -> str | None:
@@ -189,9 +224,7 @@ def get_state(session: Session, *, key: str) -> str | None:
 
 def set_state(session: Session, *, key: str, value: str, now: datetime) -> None:
     """Record a sync fact."""
-    row = session.get(SyncState, key) or SyncState(key=key, value=value, updated_at=now)
-    row.value, row.updated_at = value, now
-    session.add(row)
+    _row(session, SyncState, {"key": key}, {"value": value, "updated_at": now})
 
 
 def states_with_prefix(session: Session, *, prefix: str) -> dict[str, SyncState]:
@@ -216,9 +249,9 @@ def set_etag(session: Session, *, key: str, url: str, etag: str | None, now: dat
     """Remember a URL's ETag (in the same transaction as the data it describes)."""
     if not etag:
         return
-    row = session.get(HttpCache, key) or HttpCache(key=key, url=url, etag=etag, updated_at=now)
-    row.etag, row.updated_at = etag, now
-    session.add(row)
+    row = session.get(HttpCache, key)
+    values: dict[str, Any] = {"etag": etag, "updated_at": now}
+    _row(session, HttpCache, {"key": key}, values if row is not None else {**values, "url": url})
 
 
 def enqueue(session: Session, *, kind: str, repo: str, number: int, now: datetime) -> None:
@@ -230,8 +263,8 @@ def enqueue(session: Session, *, kind: str, repo: str, number: int, now: datetim
         )
     ).first()
     if exists is None:
-        session.add(SyncTask(kind=kind, repo_id=rid, number=number, created_at=now))
-        session.flush()
+        values = {"kind": kind, "repo_id": rid, "number": number, "created_at": now}
+        _insert_new(session, SyncTask, values, ["kind", "repo_id", "number"])
 
 
 def next_task(session: Session, *, repo: str) -> SyncTask | None:
@@ -276,8 +309,8 @@ def any_seen_events(session: Session, *, login: str) -> bool:
 
 def mark_event_seen(session: Session, *, login: str, event_id: int, created_at: datetime) -> None:
     """Remember that an event was handled (idempotent)."""
-    if session.get(SeenEvent, (login.lower(), event_id)) is None:
-        session.add(SeenEvent(login=login.lower(), event_id=event_id, created_at=created_at))
+    values = {"login": login.lower(), "event_id": event_id, "created_at": created_at}
+    _insert_new(session, SeenEvent, values, ["login", "event_id"])
 
 
 def prune_seen_events(session: Session, *, login: str, before: datetime) -> None:

@@ -40,7 +40,10 @@ from sqlalchemy.pool import NullPool
 REAL_POLL_S = 15 * 60
 EXTRA_REPOS = 18
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-HEADER = "workers tokens  polls/h  points/token/h (max)  lag p50  p95  max (min)  peak MB/worker"
+HEADER = (
+    "workers tokens  polls/h  points/token/h (max)  lag p50  p95  max (min)"
+    "  peak MB/worker  CPU s/worker  first round"
+)
 
 
 def main() -> None:
@@ -50,6 +53,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--poll", type=float, default=30.0, help="poll_every, in real seconds")
     parser.add_argument("--polls", type=int, default=4, help="poll intervals measured per run")
+    parser.add_argument(
+        "--first-round", type=float, default=20, help="wait at most this many polls for round 1"
+    )
     parser.add_argument("--runs", default="1x1,2x1,4x1,1x3,2x3,4x3", help="WORKERSxTOKENS,...")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -64,7 +70,8 @@ def main() -> None:
         print(
             f"{workers:>7} {tokens:>6} {figures['polls_h']:>8.0f} "
             f"{figures['points_h']:>21.0f} {figures['p50']:>7.1f} {figures['p95']:>4.1f} "
-            f"{figures['max']:>4.1f}       {figures['mem']:>14.0f}",
+            f"{figures['max']:>4.1f}       {figures['mem']:>14.0f} {figures['cpu']:>13.1f}"
+            f"  {'done' if figures['caught_up'] else 'UNFINISHED (behind)'}",
             flush=True,
         )
 
@@ -158,7 +165,7 @@ def _measure(  # noqa: PLR0913
     ]
     engine = create_engine(url, poolclass=NullPool)
     try:
-        _wait_first_round(engine, timeout=20 * args.poll)
+        caught_up = _wait_first_round(engine, timeout=args.first_round * args.poll)
         hub.clear_requests()
         started = time.monotonic()
         changes: list[tuple[int, float]] = []
@@ -177,6 +184,7 @@ def _measure(  # noqa: PLR0913
         end = time.monotonic()
         lags = [seen.get(i, end) - at for i, at in changes]
         memory = [_peak_mb(p.pid) for p in procs]
+        cpu = [_cpu_s(p.pid) for p in procs]
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)
@@ -207,11 +215,14 @@ def _measure(  # noqa: PLR0913
         "p95": ordered[int(0.95 * (len(ordered) - 1))] * scale / 60 if ordered else float("nan"),
         "max": ordered[-1] * scale / 60 if ordered else float("nan"),
         "mem": max(memory),
+        "cpu": max(cpu),
+        "caught_up": caught_up,
     }
 
 
-def _wait_first_round(engine: object, timeout: float) -> None:
-    """Until every streams and events unit has run once."""
+def _wait_first_round(engine: object, timeout: float) -> bool:
+    """Until every streams and events unit has run once (False: not within `timeout`; the
+    measurement then goes ahead, and its lags show how far behind the workers are)."""
     deadline = time.monotonic() + timeout
     query = text(
         "SELECT count(*) FROM work_unit WHERE kind IN ('streams', 'events') AND done_at IS NULL"
@@ -222,11 +233,11 @@ def _wait_first_round(engine: object, timeout: float) -> None:
                 total = connection.execute(text("SELECT count(*) FROM work_unit")).scalar()
                 left = connection.execute(query).scalar()
             if total and not left:
-                return
+                return True
         except Exception:  # noqa: BLE001 (tables not created yet)
             pass
         time.sleep(0.5)
-    raise SystemExit("the first round of polls did not finish in time")
+    return False
 
 
 def _make_changes(hub, logins, repos, poll, duration, changes):  # type: ignore[no-untyped-def]
@@ -252,6 +263,15 @@ def _watch(engine, changes, seen, done):  # type: ignore[no-untyped-def]
             for (found,) in rows:
                 seen.setdefault(found, now)
         time.sleep(0.2)
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds the process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _peak_mb(pid: int) -> float:

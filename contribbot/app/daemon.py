@@ -7,41 +7,25 @@ import signal
 import threading
 import traceback
 from collections.abc import Callable
-from datetime import UTC, datetime, time, tzinfo
+from datetime import time, tzinfo
 from types import FrameType
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine
 
 from contribbot.app import jobs
-from contribbot.config import Config
-from contribbot.github.client import GitHubClient
+from contribbot.app.loop import JobHost
 from contribbot.github.errors import WaitInterrupted
 from contribbot.timeutil import format_duration
 
 log = logging.getLogger("contribbot.daemon")
 
 
-class Daemon:
+class Daemon(JobHost):
     """The scheduled jobs of one daemon, and a clean way to stop them."""
 
-    def __init__(
-        self,
-        *,
-        config: Config,
-        engine: Engine,
-        client: GitHubClient,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        stopping: threading.Event | None = None,
-    ) -> None:
-        self.config = config
-        self.engine = engine
-        self.client = client
-        self.clock = clock
-        # also what the client waits on for a rate-limit reset, so SIGTERM cuts the wait short
-        self.stopping = stopping or threading.Event()
+    def _setup(self) -> None:
         self._busy = threading.Lock()
         self.failures = 0  # one job at a time; shutdown waits for the one in hand
 

@@ -20,6 +20,8 @@ from contribbot.store.db import describe, open_database
 from contribbot.store.lock import database_lock
 
 if TYPE_CHECKING:  # PyGithub is imported only by commands that make requests
+    from github import Auth
+
     from contribbot.github.client import GitHubClient
     from contribbot.github.pool import BudgetBoard, TokenPool
 
@@ -111,10 +113,11 @@ def github_client(
     """A GitHub client from `[github]`; `sleep` is how it waits (a truthy return stops it).
 
     Without a token it refuses, unless `[github] anonymous = true`."""
-    from contribbot.github.client import GitHubClient
     from contribbot.github.errors import TokenMissing
 
     gh = config.github
+    if token is None and gh.app is not None:
+        return app_pool(config, sleep=sleep, board=board)
     if token is None and len(gh.tokens) > 1:
         return token_pool(config, sleep=sleep, board=board)
     if token is None and gh.tokens:
@@ -129,16 +132,52 @@ def github_client(
             "no GitHub token: syncing anonymously ([github] anonymous = true); GitHub allows "
             "60 requests an hour and 10 searches a minute without one, and 304s are not free"
         )
+    return _client(config, sleep=sleep, token=token)
+
+
+def _client(
+    config: Config,
+    *,
+    sleep: Callable[[float], object],
+    token: str = "",
+    auth: Auth.AppInstallationAuth | None = None,
+) -> GitHubClient:
+    from contribbot.github.client import GitHubClient
+
+    gh = config.github
     return GitHubClient(
         sleep=sleep,
         api_url=gh.api_url,
         token=token,
+        auth=auth,
         per_page=gh.per_page,
         reserve=gh.rate_limit_reserve,
         max_retries=gh.max_retries,
         backoff_factor=gh.backoff_factor,
         timeout=gh.timeout,
     )
+
+
+def app_pool(
+    config: Config, *, sleep: Callable[[float], object], board: BudgetBoard | None
+) -> TokenPool:
+    """`[github.app]`: one pool member per installation (see contribbot.github.auth)."""
+    from contribbot.github import auth
+    from contribbot.github.pool import TokenPool
+
+    app = config.github.app
+    assert app is not None
+    path = Path(app.private_key_path).expanduser()
+    base = config.path.parent if config.path else Path.cwd()
+    auths = auth.installation_auths(
+        app_id=app.id,
+        private_key=auth.read_private_key(path if path.is_absolute() else base / path),
+        installation_id=app.installation_id,
+        api_url=config.github.api_url,
+        timeout=config.github.timeout,
+    )
+    members = [_client(config, sleep=sleep, auth=a) for a in auths]
+    return TokenPool(members, board=board, labels=auth.labels(auths), source="[github.app]")
 
 
 def token_pool(

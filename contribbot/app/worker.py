@@ -11,8 +11,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, event, text
@@ -20,10 +19,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
 
 from contribbot.app.leader import LeaderLock
+from contribbot.app.loop import JobHost
 from contribbot.app.units import UnitResult, UnitRunner, schedule
-from contribbot.config import Config
 from contribbot.errors import AuthError, ContribError
-from contribbot.github.client import GitHubClient
 from contribbot.github.errors import WaitInterrupted
 from contribbot.store import leases
 from contribbot.store.db import make_engine, upgrade
@@ -63,27 +61,15 @@ def _begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-class Worker:
+class Worker(JobHost):
     """One worker process: claim, run, give back; lead when the leader lock is free."""
 
-    def __init__(
-        self,
-        *,
-        config: Config,
-        engine: Engine,
-        client: GitHubClient,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        stopping: threading.Event | None = None,
-        lease: timedelta | None = None,
-        idle: timedelta | None = None,
-    ) -> None:
-        self.config, self.engine, self.client, self.clock = config, engine, client, clock
-        self.stopping = stopping or threading.Event()
-        self.lease = lease or config.workers.lease
-        self.idle = idle or config.workers.idle
-        self.poll = config.schedule.poll_every
+    def _setup(self) -> None:
+        self.lease = self.config.workers.lease
+        self.idle = self.config.workers.idle
+        self.poll = self.config.schedule.poll_every
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.leader = LeaderLock(engine, config.database_url())
+        self.leader = LeaderLock(self.engine, self.config.database_url())
         self.leading = False
         self.done = 0
         self._held: Claimed | None = None

@@ -44,6 +44,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+class GitHubAppConfig(_Strict):
+    """[github.app]: authenticate as a GitHub App's installation(s) (contribbot.github.auth)."""
+
+    id: int = Field(gt=0)
+    private_key_path: str = Field(min_length=1)  # the App's .pem (relative: to this file)
+    installation_id: int | None = Field(default=None, gt=0)  # default: every installation
+
+
 class GitHubConfig(_Strict):
     """[github]: where the API is and how to authenticate."""
 
@@ -58,6 +66,7 @@ class GitHubConfig(_Strict):
     anonymous: bool = False  # sync without a token (60 requests an hour) instead of refusing
     # history (first sync, reconciliation) over GraphQL: "auto" falls back to REST on a 404
     graphql: Literal["auto"] | bool = "auto"
+    app: GitHubAppConfig | None = None
 
     @field_validator("api_url")
     @classmethod
@@ -65,6 +74,12 @@ class GitHubConfig(_Strict):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"{value!r} is not an http(s) URL")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _one_way_in(self) -> GitHubConfig:
+        if self.app is not None and (self.token.get_secret_value() or self.tokens):
+            raise ValueError("set [github] token/tokens or [github.app], not both")
+        return self
 
 
 class WorkersConfig(_Strict):

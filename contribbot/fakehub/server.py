@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from contribbot.fakehub import routes
+from contribbot.fakehub.apps import Apps
 from contribbot.fakehub.dataset import build_dataset
 from contribbot.fakehub.graphql import GraphQLEndpoint
 from contribbot.fakehub.knobs import Knobs, RequestRecord
@@ -109,6 +110,7 @@ class FakeHub(Knobs, Mutations):
                 add_reverts(dataset, self.realism.seed)
         self.dataset = dataset
         self.tokens = dict(tokens if tokens is not None else {"test-token": "alice"})
+        self.apps = Apps()  # GitHub Apps: JWTs and expiring installation tokens (apps.py)
         self._lock = threading.RLock()
         self._anchor = self.dataset.now
         self._mono0 = time.monotonic()
@@ -217,7 +219,14 @@ class FakeHub(Knobs, Mutations):
                 self._log.append(record.outcome(status, counted=False, login=None))
                 return self._outcome(status, extra, body)
             auth = AUTH.match(headers.get("authorization", "").strip())
-            login = self.tokens.get(auth.group(1)) if auth else None
+            secret = auth.group(1) if auth else None
+            if self.apps.handles(path):
+                status, body = self.apps.answer(method, path, secret)
+                self._log.append(record.outcome(status, counted=False, login=None))
+                return self._outcome(status, {}, body)
+            login = self.tokens.get(secret) if secret else None
+            if login is None and secret and self.apps.knows(secret):  # None once expired
+                login = self.apps.login_for(secret, datetime.now(UTC))
             if auth and login is None:
                 self._log.append(record.outcome(401, counted=False, login=None))
                 return self._outcome(401, {}, BAD_CREDENTIALS)

@@ -29,10 +29,11 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import requests
-from github import Auth, Github
+from github import Auth, Github, GithubException
 from github.Requester import Requester
 
 from contribbot.github.errors import (
+    BadCredentials,
     GitHubError,
     GitHubUnavailable,
     NotFound,
@@ -98,10 +99,11 @@ class GitHubClient:
         min_interval: float = 0.0,
         sleep: Callable[[float], object] = time.sleep,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        auth: Auth.AppInstallationAuth | None = None,  # a GitHub App installation, not a token
     ) -> None:
         self._github = Github(
             base_url=api_url,
-            auth=Auth.Token(token) if token else None,
+            auth=auth or (Auth.Token(token) if token else None),
             per_page=per_page,
             retry=None,  # no GithubRetry, no urllib3 retries: this class retries and waits
             timeout=int(timeout),
@@ -119,8 +121,11 @@ class GitHubClient:
         self.reserve = reserve
         self.max_retries = max_retries
         self.backoff_factor = backoff_factor
-        self.anonymous = not token
-        self.identity = hashlib.sha256(f"{api_url}\n{token}".encode()).hexdigest()[:16]
+        self.anonymous = not token and auth is None
+        # an App installation's tokens change hourly: its budget and ETags go by its ids
+        who = f"app:{auth.app_id}:{auth.installation_id}" if auth else token
+        self.identity = hashlib.sha256(f"{api_url}\n{who}".encode()).hexdigest()[:16]
+        self._auth = auth
         self.usage = Usage()
         self._sleep = sleep
         self._clock = clock
@@ -170,7 +175,11 @@ class GitHubClient:
         if self._first_sent is None:
             self._first_sent = started
         headers = {"If-None-Match": etag} if etag else {}
-        status, resp_headers, body = self._requester.requestJson("GET", url, headers=headers)
+        try:
+            status, resp_headers, body = self._requester.requestJson("GET", url, headers=headers)
+        except GithubException as exc:  # refreshing an App's installation token failed
+            path = "/app/installations/{id}/access_tokens"
+            raise error_for(exc.status, exc.headers or {}, exc.data, path) from None
         self._answered = True
         self.usage.sent += 1
         rate = parse_rate_limit(resp_headers)
@@ -228,6 +237,10 @@ class GitHubClient:
             if tries.failures > self.max_retries:
                 raise error
             self._pause(self._backoff(tries.failures), f"{error.status} from GitHub; retrying")
+        elif isinstance(error, BadCredentials) and self._auth is not None and not tries.renewed:
+            tries.renewed = True  # an installation token that died early (clock skew): renew
+            log.info("GitHub rejected the App installation's token (401); getting a new one")
+            _forget_token(self._auth)
         else:
             raise error
 
@@ -297,6 +310,13 @@ class _Tries:
     failures: int = 0  # 5xx, dropped connections
     secondary: int = 0
     primary: int = 0
+    renewed: bool = False  # an App installation's token was renewed after a 401
+
+
+def _forget_token(auth: Auth.AppInstallationAuth) -> None:
+    """Make PyGithub fetch a new installation token on the next request (it keeps the one it
+    has until 20 s before the `expires_at` GitHub gave; it has no public way to drop it)."""
+    auth._AppInstallationAuth__installation_authorization = None  # type: ignore[attr-defined]
 
 
 def _http_date(text: str | None) -> datetime | None:

@@ -46,6 +46,8 @@ class TokenPool(GitHubClient):
         *,
         board: BudgetBoard | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        labels: Sequence[str] | None = None,  # how a line names each member (default: tokens)
+        source: str = "[github] tokens",
     ) -> None:
         if not members:
             raise ValueError("a token pool needs at least one token")
@@ -58,6 +60,11 @@ class TokenPool(GitHubClient):
         self.usage = Usage()
         self.members = list(members)
         self.revoked: set[int] = set()
+        count = len(members)
+        self.labels = list(
+            labels or (f"token {i + 1} of {count} in {source}" for i in range(count))
+        )
+        self.source = source
         self._board = board
         self._clock = clock
         self._shared: dict[str, RateLimit] = {}
@@ -101,7 +108,7 @@ class TokenPool(GitHubClient):
         usable = [i for i in range(len(self.members)) if i not in self.revoked]
         if not usable:
             raise BadCredentials(
-                "GitHub rejected every token in [github] tokens (401): set new ones",
+                f"GitHub rejected every token in {self.source} (401): set new ones",
                 status=401,
                 headers={},
                 path="",
@@ -132,9 +139,8 @@ class TokenPool(GitHubClient):
         self.revoked.add(index)
         left = len(self.members) - len(self.revoked)
         log.error(
-            "GitHub rejected token %d of %d in [github] tokens (401): set aside; %s",
-            index + 1,
-            len(self.members),
+            "GitHub rejected %s (401): set aside; %s",
+            self.labels[index],
             f"{left} carry on" if left else "none left",
         )
 

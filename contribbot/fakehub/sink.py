@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -34,6 +35,7 @@ class Sink:
 
     port: int = 0
     echo: bool = False
+    delay_s: float = 0.0  # answer each POST this late (widens a race between two senders)
     posts: list[Post] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
 
@@ -47,6 +49,7 @@ class Sink:
                 kind = self.headers.get("Content-Type", "")
                 post = Post(self.path, kind, self.rfile.read(length))
                 sink.posts.append(post)
+                time.sleep(sink.delay_s)
                 if sink.echo:
                     sys.stdout.write(f"--- POST {post.path} ({len(post.body)} bytes)\n")
                     sys.stdout.write(post.body.decode("utf-8", "replace") + "\n")

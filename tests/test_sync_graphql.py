@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from sqlalchemy import text
 from test_sync import EPOCH, expected, stored
 
 from contribbot.errors import ContribError
+from contribbot.fakehub import FakeHub, build_dataset
 from contribbot.github.client import GitHubClient
 from contribbot.store.db import open_database
 from contribbot.sync import Sync
@@ -39,6 +41,14 @@ ROWS = {
         from lifecycle_event""",
     "landings_and_reverts": "select issue_id, kind, at, by_label from pr_lifecycle",
 }
+
+
+@pytest.fixture
+def small_hub() -> Iterator[FakeHub]:
+    """The small world (the same stories, 340 issues): for the tests whose checks do not
+    grow with the repository (those comparing whole databases or costs keep `hub`)."""
+    with FakeHub(build_dataset(NOW, size="small"), tokens={TOKEN: "alice"}) as running:
+        yield running
 
 
 def sync_with(tmp_path: Path, hub, mode: str, *, users=USERS, repos=REPOS, per_page=100):
@@ -81,7 +91,8 @@ def test_rest_and_graphql_give_the_same_database_and_the_oracles_activity(tmp_pa
     assert not [r for r in hub.requests if r.path == "/search/issues"]  # no REST searches
 
 
-def test_each_mode_matches_the_oracle(tmp_path, hub, sync_mode):
+def test_each_mode_matches_the_oracle(tmp_path, small_hub, sync_mode):
+    hub = small_hub
     _, result, engine = sync_with(tmp_path, hub, sync_mode, users=["alice"], repos=REPOS[:1])
     assert result.exit_code == 0
     assert stored(engine, ["alice"]) == expected(
@@ -98,7 +109,8 @@ def test_graphql_costs_far_fewer_points_than_rest_requests(tmp_path, hub):
     assert 0 < gql_points < rest_points / 3, (gql_points, rest_points)
 
 
-def test_auto_falls_back_to_rest_without_a_graphql_endpoint(tmp_path, hub):
+def test_auto_falls_back_to_rest_without_a_graphql_endpoint(tmp_path, small_hub):
+    hub = small_hub
     hub.graphql.enabled = False
     sync, result, engine = sync_with(tmp_path / "auto", hub, '"auto"', users=["alice"])
     assert result.exit_code == 0 and sync.graphql is None
@@ -110,7 +122,8 @@ def test_auto_falls_back_to_rest_without_a_graphql_endpoint(tmp_path, hub):
     assert "GraphQL" in " ".join(p for o in result.outcomes for p in o.problems + [o.error or ""])
 
 
-def test_partial_pages_are_not_kept_but_asked_again(tmp_path, hub):
+def test_partial_pages_are_not_kept_but_asked_again(tmp_path, small_hub):
+    hub = small_hub
     hub.graphql.partial = 2
     _, result, engine = sync_with(tmp_path, hub, "true", users=["alice"], repos=REPOS[:1])
     assert result.exit_code == 0 and hub.graphql.partial == 0
@@ -119,7 +132,8 @@ def test_partial_pages_are_not_kept_but_asked_again(tmp_path, hub):
     )
 
 
-def test_a_502_halves_first_until_the_query_fits(tmp_path, hub):
+def test_a_502_halves_first_until_the_query_fits(tmp_path, small_hub):
+    hub = small_hub
     hub.graphql.max_nodes = 3000
     _, result, engine = sync_with(tmp_path, hub, "true", users=["alice"], repos=REPOS[:1])
     assert result.exit_code == 0
@@ -140,14 +154,15 @@ def test_rate_limited_waits_for_the_reset_and_goes_on(tmp_path, hub):
     )
 
 
-def test_graphql_config_value_is_validated(tmp_path, hub):
-    path = write_config(tmp_path, hub.base_url, graphql='"sometimes"')
+def test_graphql_config_value_is_validated(tmp_path):
+    path = write_config(tmp_path, "http://127.0.0.1:9", graphql='"sometimes"')
     with pytest.raises(ContribError):
         load(path)
 
 
 @pytest.mark.slow
-def test_kill_9_mid_backfill_resumes_with_nothing_lost_or_doubled(tmp_path, hub):
+def test_kill_9_mid_backfill_resumes_with_nothing_lost_or_doubled(tmp_path, small_hub):
+    hub = small_hub
     path = write_config(tmp_path, hub.base_url, users=["alice"], repos=REPOS[:1], graphql="true")
     path.write_text(path.read_text().replace("[database]", "per_page = 3\n[database]"))
     command = [sys.executable, "-m", "contribbot", "sync", "--quiet", "--config", str(path)]
@@ -178,7 +193,8 @@ def test_kill_9_mid_backfill_resumes_with_nothing_lost_or_doubled(tmp_path, hub)
         )
 
 
-def test_history_all_loads_what_lies_before_history_since(tmp_path, hub, sync_mode):
+def test_history_all_loads_what_lies_before_history_since(tmp_path, small_hub, sync_mode):
+    hub = small_hub
     path = write_config(
         tmp_path,
         hub.base_url,
@@ -230,7 +246,8 @@ def test_init_proposes_a_year_of_history_and_says_how_to_load_the_rest(tmp_path)
     assert since is not None and since.startswith(str(today.year - 1))
 
 
-def test_a_long_history_loads_in_chunks_between_polls(tmp_path, hub):
+def test_a_long_history_loads_in_chunks_between_polls(tmp_path, small_hub):
+    hub = small_hub
     path = write_config(tmp_path, hub.base_url, users=["alice"], repos=REPOS[:1], graphql="true")
     path.write_text(path.read_text().replace("[database]", "per_page = 10\n[database]"))
     config = load(path)

@@ -353,7 +353,7 @@ def run(scenario: Scenario, *, runs: int, cache: Path, rebuild: bool, e2e: int =
     config = Config.model_validate(
         {"track": {"users": users}, "goals": {"prs_merged": 1, "reviews_given": 2}}
     )
-    window = resolve_window(week=None, since=None, until=None, tz=UTC, now=NOW)
+    window = _last_week()
 
     def build() -> WeeklyReport:
         with session_scope(engine) as session:
@@ -382,6 +382,14 @@ def run(scenario: Scenario, *, runs: int, cache: Path, rebuild: bool, e2e: int =
     engine.dispose()
     if e2e:
         end_to_end(scenario, cache / scenario.cache_name(), users, runs=e2e)
+
+
+def _last_week() -> Any:
+    """The last complete week before NOW, in UTC (older code took the zone's name)."""
+    try:
+        return resolve_window(week=None, since=None, until=None, tz=UTC, now=NOW)
+    except TypeError:  # --baseline on code before the typed config
+        return resolve_window(week=None, since=None, until=None, tz_name="UTC", now=NOW)
 
 
 def _child_cpu() -> float:
@@ -476,6 +484,8 @@ def _baseline(args: argparse.Namespace, names: Sequence[str]) -> str:
         ).stdout
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(tmp, filter="data")
+        # its migrations ship inside the package, as the wheel does (not the installed ones)
+        (Path(tmp) / "contribbot" / "migrations").symlink_to(Path(tmp) / "migrations")
         # this script, on the old code, with its own databases (a newer schema in the
         # shared cache would be refused by older code)
         command = [sys.executable, str(Path(__file__).resolve()), *names]

@@ -5,7 +5,9 @@ Test databases come from engines.db_url: SQLite files, or PostgreSQL with CONTRI
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import tomllib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ from typer.testing import CliRunner
 
 from contribbot.cli import app
 from contribbot.config import Config, parse_config
-from contribbot.fakehub import Dataset, FakeHub
+from contribbot.fakehub import Dataset, FakeHub, build_dataset
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # the data set's anchor: a Friday in 2026-W47
 TOKEN = "test-token"
@@ -111,17 +113,41 @@ class Standin:
 def standin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Standin]:
     """Every tracked user and repo of the stand-in synced (clock fixed at NOW), candidates too.
 
-    Syncing takes seconds; tests that only read the result copy it (`copy_standin`).
+    Syncing takes seconds; tests that only read the result copy it (`copy_standin`). Under
+    pytest-xdist the SQLite file is synced once per run, by whichever worker asks first, and the
+    others copy it; on PostgreSQL each worker syncs its own (its databases are its own).
     """
     import engines
 
+    shared = os.environ.get("PYTEST_XDIST_WORKER") is not None and not ON_POSTGRES
+    if not shared:
+        directory = tmp_path_factory.mktemp("standin-master")
+        dataset = _sync_standin(directory)
+        url = load(directory / "contrib.toml").database_url()
+        kept = engines._created.pop(directory / "contrib.db", None)  # outlives module drops
+        yield Standin(url, dataset)
+        if kept is not None:
+            engines._drop([kept])
+        return
+    directory = tmp_path_factory.getbasetemp().parent / "standin-master"  # the run's, not ours
+    directory.mkdir(exist_ok=True)
+    with open(directory / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other workers wait for the first one's sync
+        if (directory / "synced").exists():
+            dataset = build_dataset(NOW)  # deterministic: the same data set the hub served
+        else:
+            dataset = _sync_standin(directory)
+            (directory / "synced").touch()
+    yield Standin(load(directory / "contrib.toml").database_url(), dataset)
+
+
+def _sync_standin(directory: Path) -> Dataset:
+    """Sync the stand-in into `directory`/contrib.db, candidates too; the data set it served."""
     from contribbot.candidates.refresh import refresh_candidates
     from contribbot.github.client import GitHubClient
     from contribbot.store.db import open_database
     from contribbot.sync import Sync
 
-    directory = tmp_path_factory.mktemp("standin-master")
-    master = directory / "contrib.db"
     with FakeHub(now=NOW, tokens={TOKEN: "alice"}) as hub:
         config = load(write_config(directory, hub.base_url))
         engine = open_database(config.database_url())
@@ -130,12 +156,7 @@ def standin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Standin]:
         assert sync.run().exit_code == 0
         refresh_candidates(engine=engine, client=client, config=config, clock=lambda: NOW)
         engine.dispose()
-        dataset = hub.dataset
-    url = config.database_url()
-    kept = engines._created.pop(master, None)  # not dropped with a module's databases
-    yield Standin(url, dataset)
-    if kept is not None:
-        engines._drop([kept])
+        return hub.dataset
 
 
 def copy_standin(

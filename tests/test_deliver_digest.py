@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from conftest import load, write_config
+from conftest import copy_standin, load
 from report_fixtures import DANGEROUS_TITLE, cohort_report
 
 from contribbot.app import jobs
@@ -25,20 +25,17 @@ def test_digest_escapes_github_text():
     assert "@**all**" not in zulip and "<script>" not in zulip
 
 
-def test_deliver_due_posts_weekly_digest_and_daily_once(tmp_path, hub):
+def test_deliver_due_posts_weekly_digest_and_daily_once(tmp_path, hub, standin):
     with Sink() as sink:
         extra = (
             '[schedule]\nreport = "mon 09:00"\ndaily = "08:00"\ntimezone = "UTC"\n'
             f'[[destinations]]\nname = "sink"\ntype = "slack"\nwebhook_url = "{sink.url}"\n'
             "weekly = true\ndaily = true\ncandidates = true\n"
         )
-        config = load(write_config(tmp_path, hub.base_url, users=["alice", "bob"], extra=extra))
+        # the session's synced stand-in (candidates refreshed) stands for the first sync
+        config = load(copy_standin(standin, tmp_path, hub.base_url, extra=extra))
         engine = open_database(config.database_url())
         client = GitHubClient(api_url=hub.base_url, token="test-token")
-        Sync(engine=engine, client=client, config=config, clock=hub.now).run()
-        from contribbot.candidates.refresh import refresh_candidates
-
-        refresh_candidates(engine=engine, client=client, config=config, clock=hub.now)
         monday = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)  # 30 min after the report time
         planned, _ = jobs.deliver_due(engine, config, clock=lambda: monday)
         assert planned == 0 and sink.posts == []  # last synced before the week ended: wait

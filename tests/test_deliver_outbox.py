@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import respx
-from conftest import NOW, cli, copy_standin, load, write_config
+from conftest import NOW, cli, copy_standin, load
 from engines import stored_text
 from sqlmodel import select
 
@@ -16,10 +16,8 @@ from contribbot.app import jobs
 from contribbot.deliver import outbox
 from contribbot.deliver.service import send_due
 from contribbot.fakehub.sink import Sink
-from contribbot.github.client import GitHubClient
 from contribbot.store.db import open_database, session_scope
 from contribbot.store.models import Delivery
-from contribbot.sync import Sync
 
 WEEK = "2026-W46"
 SLACK_SECRET = "https://hooks.slack.invalid/services/T000/B000/s3cr3tw3bh00k"
@@ -85,18 +83,15 @@ def test_crash_between_sending_and_recording_never_doubles_silently(synced, monk
 
 
 @respx.mock
-def test_a_broken_destination_is_marked_failing_and_the_others_still_post(tmp_path, hub):
+def test_a_broken_destination_is_marked_failing_and_the_others_still_post(tmp_path, standin):
     extra = (
         f'[[destinations]]\nname = "slack"\ntype = "slack"\nwebhook_url = "{SLACK_SECRET}"\n'
         '[[destinations]]\nname = "zulip"\ntype = "zulip"\nsite = "https://chat.invalid"\n'
         f'email = "bot@chat.invalid"\napi_key = "{ZULIP_KEY}"\nchannel = "check-ins"\n'
     )
-    path = write_config(tmp_path, hub.base_url, users=["alice", "bob"], extra=extra)
+    path = copy_standin(standin, tmp_path, users=["alice", "bob"], extra=extra)
     config = load(path)
     engine = open_database(config.database_url())
-    Sync(
-        engine=engine, client=GitHubClient(api_url=hub.base_url, token="test-token"), config=config
-    ).run()
     respx.post(SLACK_SECRET).mock(return_value=httpx.Response(404, text="channel_not_found"))
     zulip = respx.post("https://chat.invalid/api/v1/messages").mock(
         side_effect=[
@@ -118,13 +113,11 @@ def test_a_broken_destination_is_marked_failing_and_the_others_still_post(tmp_pa
 
 
 @respx.mock
-def test_failures_are_retried_later_in_order_and_doubt_is_resent_visibly(tmp_path, hub):
+def test_failures_are_retried_later_in_order_and_doubt_is_resent_visibly(tmp_path, standin):
     extra = f'[[destinations]]\nname = "slack"\ntype = "slack"\nwebhook_url = "{SLACK_SECRET}"\n'
-    path = write_config(tmp_path, hub.base_url, users=["alice", "bob"], extra=extra)
+    path = copy_standin(standin, tmp_path, users=["alice", "bob"], extra=extra)
     config = load(path)
     engine = open_database(config.database_url())
-    client = GitHubClient(api_url=hub.base_url, token="test-token")
-    Sync(engine=engine, client=client, config=config).run()
     jobs.deliver_weekly(engine, config, week=WEEK, now=NOW)
     jobs.deliver_weekly(engine, config, week="2026-W45", now=NOW)  # a second message behind it
     route = respx.post(SLACK_SECRET)
@@ -151,14 +144,11 @@ def test_failures_are_retried_later_in_order_and_doubt_is_resent_visibly(tmp_pat
 
 
 @respx.mock
-def test_retry_by_hand_resends_a_destination_that_was_fixed(tmp_path, hub):
+def test_retry_by_hand_resends_a_destination_that_was_fixed(tmp_path, standin):
     extra = f'[[destinations]]\nname = "slack"\ntype = "slack"\nwebhook_url = "{SLACK_SECRET}"\n'
-    path = write_config(tmp_path, hub.base_url, users=["bob"], extra=extra)
+    path = copy_standin(standin, tmp_path, users=["bob"], extra=extra)
     config = load(path)
     engine = open_database(config.database_url())
-    Sync(
-        engine=engine, client=GitHubClient(api_url=hub.base_url, token="test-token"), config=config
-    ).run()
     route = respx.post(SLACK_SECRET).mock(
         return_value=httpx.Response(410, text="channel_is_archived")
     )

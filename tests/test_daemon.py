@@ -7,13 +7,15 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import NOW, cli, load, write_config
+from conftest import NOW, TOKEN, cli, load, write_config
 from sqlmodel import func, select
 
+from contribbot.fakehub import FakeHub, build_dataset
 from contribbot.fakehub.sink import Sink
 from contribbot.store.db import open_database, session_scope
 from contribbot.store.models import Comment, Issue, Review
@@ -34,6 +36,14 @@ def start(*args: str, cwd: Path) -> subprocess.Popen[str]:
     )
 
 
+@pytest.fixture
+def small_hub() -> Iterator[FakeHub]:
+    """The small world (the same stories, a ninth of the issues): for the daemon's scheduling,
+    where the size of the first sync only costs time."""
+    with FakeHub(build_dataset(NOW, size="small"), tokens={TOKEN: "alice"}) as running:
+        yield running
+
+
 def wait_for(predicate, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -43,7 +53,8 @@ def wait_for(predicate, timeout: float) -> bool:
     return False
 
 
-def test_daemon_polls_posts_once_refuses_a_twin_and_stops_on_sigterm(tmp_path, hub):
+def test_daemon_polls_posts_once_refuses_a_twin_and_stops_on_sigterm(tmp_path, small_hub):
+    hub = small_hub
     with Sink() as sink:
         fire = datetime.now(UTC) + timedelta(seconds=8)
         report_at = f"{WEEKDAYS[fire.weekday()]} {fire:%H:%M:%S}"
@@ -78,7 +89,8 @@ def test_daemon_polls_posts_once_refuses_a_twin_and_stops_on_sigterm(tmp_path, h
         assert "test-token" not in out + err and sink.url not in out + err
 
 
-def test_daemon_once_runs_what_is_due_and_exits(tmp_path, hub):
+def test_daemon_once_runs_what_is_due_and_exits(tmp_path, small_hub):
+    hub = small_hub
     path = write_config(tmp_path, hub.base_url, users=["bob"])
     done = subprocess.run(
         [

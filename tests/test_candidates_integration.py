@@ -27,7 +27,7 @@ from contribbot.candidates.refresh import REFRESHED_KEY, RefreshResult, refresh_
 from contribbot.candidates.render import candidates_markdown, candidates_table
 from contribbot.candidates.service import Ranked, rank
 from contribbot.config import Config
-from contribbot.fakehub import Dataset, FakeHub
+from contribbot.fakehub import Dataset, FakeHub, build_dataset
 from contribbot.fakehub import Issue as HubIssue
 from contribbot.github.client import GitHubClient
 from contribbot.store import save
@@ -134,6 +134,14 @@ def records(engine: Engine) -> dict[int, CandidateRecord]:
         for row in rows:
             session.expunge(row)
     return {r.number: r for r in rows}
+
+
+@pytest.fixture
+def hub() -> Iterator[FakeHub]:
+    """The small world (the same kinds of candidate, a ninth of the issues), for the tests
+    that sync or refresh on their own and read what to expect from its data set."""
+    with FakeHub(build_dataset(NOW, size="small"), tokens={TOKEN: "alice"}) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

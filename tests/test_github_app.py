@@ -96,8 +96,9 @@ def test_a_sync_authenticated_as_an_app_succeeds(tmp_path, app_hub, app_key):
 
 @pytest.mark.parametrize("early", [False, True], ids=["before-expiry", "after-401"])
 def test_the_installation_token_is_refreshed_and_no_work_is_lost(tmp_path, app_hub, app_key, early):
-    """before-expiry: tokens say they live 21 s (PyGithub renews 20 s early, so every second);
-    after-401: they say an hour but die after 0.5 s (a skewed clock): a 401, then a new one."""
+    """before-expiry: tokens say they live 20 s (PyGithub renews 20 s early: every request
+    gets a new one); after-401: they say an hour but die after 40 requests (as with a skewed
+    clock): a 401, then a new token and the same request again."""
     token_dir, app_dir = tmp_path / "token", tmp_path / "app"
     token_dir.mkdir()
     app_dir.mkdir()
@@ -106,9 +107,9 @@ def test_the_installation_token_is_refreshed_and_no_work_is_lost(tmp_path, app_h
     one = Sync(engine=runtime.database(config), client=runtime.github_client(config), config=config)
     assert one.run().exit_code == 0
     if early:
-        app_hub.apps.lifetime = timedelta(seconds=0.5)
+        app_hub.apps.uses = 40
     else:
-        app_hub.apps.token_ttl = timedelta(seconds=21)
+        app_hub.apps.token_ttl = timedelta(seconds=20)
     app_hub.clear_requests()
     path = app_config(app_dir, app_hub, app_key)
     result = sync(path)
@@ -179,7 +180,7 @@ def test_tokens_and_an_app_together_are_refused(tmp_path, app_hub, app_key):
 
 
 def test_the_key_and_tokens_are_never_printed_or_stored(tmp_path, app_hub, app_key, caplog):
-    app_hub.apps.token_ttl = timedelta(seconds=21)  # several tokens over the run
+    app_hub.apps.token_ttl = timedelta(seconds=20)  # a new token for every request
     path = app_config(tmp_path, app_hub, app_key)
     with caplog.at_level(logging.DEBUG):
         code, out, err = cli("sync", "--config", str(path), "--verbose")

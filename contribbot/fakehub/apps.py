@@ -1,8 +1,10 @@
 """GitHub Apps on the stand-in: JWT-authenticated /app endpoints and installation tokens.
 
     hub.apps.register(app_id=42, public_key_pem=pem, installations={7: "pytorch"})
-    hub.apps.token_ttl = timedelta(seconds=25)  # GitHub's are one hour; a test watches refreshes
-    hub.apps.lifetime = timedelta(seconds=1)  # tokens die early (clock skew): 401 "Bad credentials"
+    hub.apps.token_ttl = timedelta(seconds=20)  # GitHub's are one hour; PyGithub renews a token
+                                                # 20 s before expires_at: here for every request
+    hub.apps.uses = 40  # a token dies after 40 requests, whatever expires_at says (as after
+                        # a clock skew): then 401 "Bad credentials"
 
 - `GET /app/installations`, `GET /repos/{o}/{r}/installation` and
   `POST /app/installations/{id}/access_tokens` take `Authorization: Bearer <JWT>`: an RS256
@@ -10,7 +12,7 @@
   most 10 minutes ahead (as GitHub checks). A bad JWT gets 401; an unknown installation 404.
 - An installation token answers like a user token (its own rate-limit bucket, logged as the
   login `installation-{id}[bot]`) until `expires_at` (wall-clock UTC, as GitHub's and
-  PyGithub's are); after that it gets 401 "Bad credentials".
+  PyGithub's are), or `uses` requests; after that it gets 401 "Bad credentials".
 """
 
 from __future__ import annotations
@@ -45,8 +47,7 @@ class Issued:
     """An installation token the stand-in handed out."""
 
     installation: int
-    expires_at: datetime  # what the token's answer said
-    dies_at: datetime  # when it stops working (earlier with `lifetime`: a clock skew)
+    expires_at: datetime
 
 
 @dataclass
@@ -54,7 +55,8 @@ class Apps:
     """The Apps a FakeHub knows, and the installation tokens it issued (guarded by its lock)."""
 
     token_ttl: timedelta = timedelta(hours=1)
-    lifetime: timedelta | None = None  # tokens die this soon, whatever expires_at says
+    uses: int | None = None  # tokens die after this many requests, whatever expires_at says
+    used: Counter[str] = field(default_factory=Counter)  # requests per installation token
     apps: dict[int, App] = field(default_factory=dict)
     issued: dict[str, Issued] = field(default_factory=dict)
     minted: Counter[int] = field(default_factory=Counter)  # tokens issued per installation
@@ -72,7 +74,10 @@ class Apps:
     def login_for(self, token: str, now: datetime) -> str | None:
         """The bot login of a live installation token; None for an unknown or expired one."""
         issued = self.issued.get(token)
-        if issued is None or issued.dies_at <= now:
+        if issued is None or issued.expires_at <= now:
+            return None
+        self.used[token] += 1
+        if self.uses is not None and self.used[token] > self.uses:
             return None
         return bot_login(issued.installation)
 
@@ -128,8 +133,7 @@ class Apps:
             }
         token = f"ghs_{secrets.token_hex(18)}"
         expires = datetime.now(UTC).replace(microsecond=0) + self.token_ttl
-        dies = min(expires, datetime.now(UTC) + (self.lifetime or self.token_ttl))
-        self.issued[token] = Issued(installation, expires, dies)
+        self.issued[token] = Issued(installation, expires)
         self.minted[installation] += 1
         return 201, {
             "token": token,

@@ -10,50 +10,82 @@ from graphql import parse, validate
 from contribbot.fakehub.graphql import load_schema, query_cost
 from contribbot.github.graphql import (
     COMMENTS,
+    MY_REVIEWS,
     REVIEWS,
+    THREADS,
     TIMELINE,
-    database_id,
-    parse_graphql_issue,
-    parse_search,
+    page_size,
     search_query,
-    search_text,
     thread_query,
 )
-from contribbot.sync.graphql import PHASES
+from contribbot.github.graphql_parse import (
+    database_id,
+    parse_graphql_issue,
+    parse_item,
+    parse_search,
+)
+from contribbot.sync.graphql import PHASES, phase_walk
 
-# what each phase may cost per page of 100: one point per nested list
-EXPECTED_POINTS = {
-    "gql-authored-issues": 3,  # labels, assignees, comment count
-    "gql-authored-prs": 5,  # + reviews, lifecycle timeline
-    "gql-reviewed": 4,  # + reviews
-    "gql-commented-issues": 3,  # labels, assignees, comments
+# the connections each hit carries: labels and assignees, then what the phase needs
+CONNECTIONS = {
+    "gql-authored-issues": 3,  # + comments (their totalCount is the comment count)
+    "gql-authored-prs": 5,  # + comments, all reviews, lifecycle timeline
+    "gql-reviewed": 4,  # + comments, the user's own reviews
+    "gql-commented-issues": 3,  # + comments (their totalCount is the comment count)
     "gql-commented-prs": 3,
 }
 
 
+def requests(document, variables) -> int:
+    return query_cost(load_schema(), document, variables).requests
+
+
 @pytest.mark.parametrize("phase", PHASES, ids=lambda p: p.name)
-def test_every_phase_query_is_valid_on_githubs_schema_and_costs_what_it_should(phase):
-    query = search_query(phase.kind, phase.parts)
-    document = parse(query)
+def test_every_phase_query_is_valid_on_githubs_schema_and_a_page_costs_one_point(phase):
+    walk = phase_walk(phase, query="repo:o/r x", floor=None, updated_since=None, label="", user="u")
+    request = walk.first(None)
+    document = parse(request.query)
     assert validate(load_schema(), document) == []
-    variables = {"q": "x", "first": 100, "threadFirst": 100}
-    assert query_cost(load_schema(), document, variables).points == EXPECTED_POINTS[phase.name]
+    variables = request.params
+    # GitHub's formula: 1 request for the search, 1 per hit for each nested connection
+    hits = variables["first"]
+    assert hits == phase.per_page == page_size(phase.parts, pr=phase.kind == "PullRequest")
+    assert requests(document, variables) == 1 + CONNECTIONS[phase.name] * hits
+    assert query_cost(load_schema(), document, variables).points == 1
+    # one more hit a page would cost 2 points
+    variables = {**variables, "first": hits + 1}
+    assert query_cost(load_schema(), document, variables).points == 2
+    assert variables["q"].endswith(" sort:created-asc")
+    assert ("$login" in request.query) == (phase.name == "gql-reviewed")
 
 
-@pytest.mark.parametrize("part", [COMMENTS, REVIEWS, TIMELINE])
+def test_the_reviewed_search_asks_only_for_the_users_own_reviews():
+    (reviewed,) = [p for p in PHASES if p.name == "gql-reviewed"]
+    query = search_query(reviewed.kind, reviewed.parts)
+    assert "reviews(first: $threadFirst, after: $threadAfter, author: $login)" in query
+    assert "timelineItems" not in query
+
+
+@pytest.mark.parametrize("part", THREADS)
 def test_thread_queries_are_valid_and_cost_one_point(part):
     document = parse(thread_query(part))
     assert validate(load_schema(), document) == []
-    variables = {"owner": "o", "name": "r", "number": 1, "threadFirst": 100}
+    variables = {"owner": "o", "name": "r", "number": 1, "threadFirst": 100, "login": "u"}
     assert query_cost(load_schema(), document, variables).points == 1
 
 
 def test_search_text_uses_the_rest_qualifiers_and_sorts_oldest_first():
-    text = search_text(
-        "o/r", "author:alice is:pr", created_from="2024-01-01", updated_since="2025-02-03"
+    (phase,) = [p for p in PHASES if p.name == "gql-authored-prs"]
+    walk = phase_walk(
+        phase,
+        query="repo:o/r author:alice is:pr",
+        floor=None,
+        updated_since="2025-02-03",
+        label="",
+        user="alice",
     )
     assert (
-        text
+        walk.first("2024-01-01").params["q"]
         == "repo:o/r author:alice is:pr created:>=2024-01-01 updated:>=2025-02-03 sort:created-asc"
     )
 
@@ -131,9 +163,10 @@ def test_a_search_page_carries_the_threads_and_where_the_rest_begins():
     }
     page = parse_search(body)
     assert page.next_cursor is None and page.total == 1 and page.rate.remaining == 4990
-    (item,) = page.items
-    assert item.events.after == "c1"  # a timeline longer than one page: one more query
-    assert [(e.id, e.event, e.label, e.commit_id) for e in item.events.items] == [
+    item = parse_item(page.nodes[0], (TIMELINE,))
+    events = item.threads[TIMELINE]
+    assert events.after == "c1"  # a timeline longer than one page: one more query
+    assert [(e.id, e.event, e.label, e.commit_id) for e in events.items] == [
         (12345, "labeled", "Merged", None),
         (1_877_999_616, "closed", None, "abc"),
     ]
@@ -168,15 +201,7 @@ def test_a_timeline_event_without_a_readable_id_marks_the_thread_incomplete():
             "nodes": [{**NODE["timelineItems"]["nodes"][0], "id": "??"}],
         },
     }
-    (item,) = parse_search(
-        {
-            "data": {
-                "search": {
-                    "issueCount": 1,
-                    "pageInfo": {"hasNextPage": False, "endCursor": None},
-                    "nodes": [node],
-                }
-            }
-        }
-    ).items
-    assert item.events.items == () and not item.events.complete
+    item = parse_item(node, (COMMENTS, REVIEWS, MY_REVIEWS, TIMELINE))
+    events = item.threads[TIMELINE]
+    assert events.items == () and not events.complete
+    assert set(item.threads) == {TIMELINE}  # only the lists the node carries

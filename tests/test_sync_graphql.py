@@ -145,7 +145,7 @@ def test_a_502_halves_first_until_the_query_fits(tmp_path, small_hub):
 
 
 def test_rate_limited_waits_for_the_reset_and_goes_on(tmp_path, hub):
-    hub.graphql.set_limit(6, window_s=2)  # the dearest query costs 5
+    hub.graphql.set_limit(3, window_s=2)  # a page costs 1 point: a wait every third query
     sync, result, engine = sync_with(tmp_path, hub, "true", users=["alice"], repos=REPOS[:1])
     assert result.exit_code == 0
     assert sync.client.usage.waited_s > 0

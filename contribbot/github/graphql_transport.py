@@ -28,7 +28,7 @@ from contribbot.github.errors import (
     SecondaryRateLimit,
     error_for,
 )
-from contribbot.github.graphql import error_types, parse_rate, reset_time
+from contribbot.github.graphql_parse import error_types, parse_rate, reset_time
 from contribbot.github.parse import RateLimit
 
 PATH = "/graphql"

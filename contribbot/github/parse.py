@@ -131,69 +131,149 @@ def issue_ref_from_url(url: str) -> tuple[str, int]:
     return match.group(1), int(match.group(2))
 
 
-def _account(obj: dict[str, Any] | None) -> tuple[str | None, int | None, str]:
+@dataclass(frozen=True)
+class Spelling:
+    """How one API names the fields the row parsers read: REST's snake_case, GraphQL's
+    camelCase. One parser per row type serves both, so both give the very same rows."""
+
+    id: str = "id"
+    author: str = "user"
+    association: str = "author_association"
+    created: str = "created_at"
+    updated: str = "updated_at"
+    closed: str = "closed_at"
+    submitted: str = "submitted_at"
+    url: str = "html_url"
+    draft: str = "draft"
+
+
+REST = Spelling()
+GRAPHQL = Spelling(
+    id="databaseId",
+    author="author",
+    association="authorAssociation",
+    created="createdAt",
+    updated="updatedAt",
+    closed="closedAt",
+    submitted="submittedAt",
+    url="url",
+    draft="isDraft",
+)
+
+
+def account(obj: dict[str, Any] | None) -> tuple[str | None, int | None, str]:
+    """(login, database id, "User" or "Bot") of a REST user or a GraphQL actor; a GraphQL
+    Bot's login gets REST's `[bot]` suffix (GraphQL says `dependabot`, REST `dependabot[bot]`)."""
     if not obj:
         return None, None, "User"
     login = str(obj["login"])
-    kind = "Bot" if obj.get("type") == "Bot" or login.endswith(BOT_SUFFIX) else "User"
-    return login, obj.get("id"), kind
+    if obj.get("__typename") == "Bot" and not login.endswith(BOT_SUFFIX):
+        login += BOT_SUFFIX
+    bot = "Bot" in (obj.get("type"), obj.get("__typename")) or login.endswith(BOT_SUFFIX)
+    ident = obj["databaseId"] if "databaseId" in obj else obj.get("id")
+    return login, ident, "Bot" if bot else "User"
 
 
-def _required_time(text: str | None) -> datetime:
+def required_time(text: str | None) -> datetime:
+    """A timestamp that must be there (ValueError when it is not)."""
     moment = parse_github_time(text)
     if moment is None:
         raise ValueError("missing timestamp")
     return moment
 
 
-def parse_issue(obj: dict[str, Any]) -> IssueData:
-    """An issue/PR object from /issues, /issues/{n} or /search/issues."""
-    author, author_id, kind = _account(obj.get("user"))
-    pull = obj.get("pull_request")
-    repo = repo_from_url(obj.get("repository_url") or obj["url"])
+@dataclass(frozen=True)
+class IssueFacts:
+    """What REST and GraphQL carry in different shapes, read by each side's parser."""
+
+    repo: str
+    is_pr: bool
+    state: str
+    state_reason: str | None
+    labels: tuple[str, ...]
+    assignees: tuple[str, ...]
+    comments: int
+    merged_at: datetime | None
+
+
+def issue_row(obj: dict[str, Any], facts: IssueFacts, spelling: Spelling = REST) -> IssueData:
+    """An issue/PR row from the fields both APIs share, plus the `facts` read elsewhere."""
+    s = spelling
+    author, author_id, kind = account(obj.get(s.author))
     return IssueData(
-        id=int(obj["id"]),
-        repo=repo,
+        id=int(obj[s.id]),
+        repo=facts.repo,
         number=int(obj["number"]),
-        is_pr=pull is not None,
+        is_pr=facts.is_pr,
         title=str(obj.get("title") or ""),
         body=str(obj.get("body") or ""),
-        state=str(obj["state"]),
-        state_reason=obj.get("state_reason"),
+        state=facts.state,
+        state_reason=facts.state_reason,
         author=author,
         author_id=author_id,
         author_kind=kind,
-        author_association=obj.get("author_association"),
-        created_at=_required_time(obj["created_at"]),
-        updated_at=_required_time(obj["updated_at"]),
-        closed_at=parse_github_time(obj.get("closed_at")),
-        labels=tuple(str(label["name"]) for label in obj.get("labels") or ()),
-        assignees=tuple(str(a["login"]) for a in obj.get("assignees") or ()),
-        comments=int(obj.get("comments") or 0),
-        html_url=str(obj["html_url"]),
-        draft=bool(obj.get("draft") or False),
-        merged_at=parse_github_time(pull.get("merged_at")) if pull else None,
+        author_association=obj.get(s.association),
+        created_at=required_time(obj[s.created]),
+        updated_at=required_time(obj[s.updated]),
+        closed_at=parse_github_time(obj.get(s.closed)),
+        labels=facts.labels,
+        assignees=facts.assignees,
+        comments=facts.comments,
+        html_url=str(obj[s.url]),
+        draft=bool(obj.get(s.draft) or False),
+        merged_at=facts.merged_at,
     )
 
 
-def _comment(obj: dict[str, Any], *, kind: str, parent_url: str) -> CommentData:
-    author, author_id, author_kind = _account(obj.get("user"))
-    repo, number = issue_ref_from_url(obj[parent_url])
+def parse_issue(obj: dict[str, Any]) -> IssueData:
+    """An issue/PR object from /issues, /issues/{n} or /search/issues."""
+    pull = obj.get("pull_request")
+    facts = IssueFacts(
+        repo=repo_from_url(obj.get("repository_url") or obj["url"]),
+        is_pr=pull is not None,
+        state=str(obj["state"]),
+        state_reason=obj.get("state_reason"),
+        labels=tuple(str(label["name"]) for label in obj.get("labels") or ()),
+        assignees=tuple(str(a["login"]) for a in obj.get("assignees") or ()),
+        comments=int(obj.get("comments") or 0),
+        merged_at=parse_github_time(pull.get("merged_at")) if pull else None,
+    )
+    return issue_row(obj, facts)
+
+
+def comment_row(
+    obj: dict[str, Any],
+    *,
+    kind: str,
+    repo: str,
+    number: int,
+    review_id: int | None = None,
+    spelling: Spelling = REST,
+) -> CommentData:
+    """A comment row (REST or GraphQL spelling) under issue `number` of `repo`."""
+    s = spelling
+    author, author_id, author_kind = account(obj.get(s.author))
     return CommentData(
-        id=int(obj["id"]),
+        id=int(obj[s.id]),
         kind=kind,
         repo=repo,
         number=number,
         author=author,
         author_id=author_id,
         author_kind=author_kind,
-        author_association=obj.get("author_association"),
-        created_at=_required_time(obj["created_at"]),
-        updated_at=_required_time(obj["updated_at"]),
+        author_association=obj.get(s.association),
+        created_at=required_time(obj[s.created]),
+        updated_at=required_time(obj[s.updated]),
         body=str(obj.get("body") or ""),
-        html_url=str(obj["html_url"]),
-        review_id=obj.get("pull_request_review_id"),
+        html_url=str(obj[s.url]),
+        review_id=review_id,
     )
+
+
+def _comment(obj: dict[str, Any], *, kind: str, parent_url: str) -> CommentData:
+    repo, number = issue_ref_from_url(obj[parent_url])
+    review_id = obj.get("pull_request_review_id")
+    return comment_row(obj, kind=kind, repo=repo, number=number, review_id=review_id)
 
 
 def parse_issue_comment(obj: dict[str, Any]) -> CommentData:
@@ -206,17 +286,17 @@ def parse_review_comment(obj: dict[str, Any]) -> CommentData:
     return _comment(obj, kind="review", parent_url="pull_request_url")
 
 
-def parse_review(obj: dict[str, Any]) -> ReviewData:
-    """A review from /pulls/{n}/reviews."""
-    reviewer, reviewer_id, kind = _account(obj.get("user"))
+def parse_review(obj: dict[str, Any], spelling: Spelling = REST) -> ReviewData:
+    """A review from /pulls/{n}/reviews (or a GraphQL PullRequestReview)."""
+    reviewer, reviewer_id, kind = account(obj.get(spelling.author))
     return ReviewData(
-        id=int(obj["id"]),
+        id=int(obj[spelling.id]),
         reviewer=reviewer,
         reviewer_id=reviewer_id,
         reviewer_kind=kind,
         state=str(obj["state"]),
-        submitted_at=parse_github_time(obj.get("submitted_at")),
-        author_association=obj.get("author_association"),
+        submitted_at=parse_github_time(obj.get(spelling.submitted)),
+        author_association=obj.get(spelling.association),
     )
 
 
@@ -230,7 +310,7 @@ def parse_event(obj: dict[str, Any]) -> EventData:
         type=str(obj["type"]),
         repo=str(obj["repo"]["name"]),
         number=int(number) if number is not None else None,
-        created_at=_required_time(obj["created_at"]),
+        created_at=required_time(obj["created_at"]),
     )
 
 

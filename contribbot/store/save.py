@@ -267,12 +267,13 @@ def enqueue(session: Session, *, kind: str, repo: str, number: int, now: datetim
         _insert_new(session, SyncTask, values, ["kind", "repo_id", "number"])
 
 
-def next_task(session: Session, *, repo: str) -> SyncTask | None:
-    """The oldest follow-up fetch owed in `repo`."""
+def next_task(session: Session, *, repo: str, skip: Iterable[str] = ()) -> SyncTask | None:
+    """The oldest follow-up fetch owed in `repo` (of a kind not in `skip`)."""
     rid = repo_id(session, full_name=repo)
-    return session.exec(
-        select(SyncTask).where(SyncTask.repo_id == rid).order_by(col(SyncTask.id)).limit(1)
-    ).first()
+    query = select(SyncTask).where(SyncTask.repo_id == rid)
+    if skip:
+        query = query.where(col(SyncTask.kind).not_in(list(skip)))
+    return session.exec(query.order_by(col(SyncTask.id)).limit(1)).first()
 
 
 def delete_task(session: Session, *, task_id: int) -> None:

@@ -3,14 +3,21 @@
 Searches list the user's own items 100 a page, so a first sync costs the user's item
 count / 100 requests, not the repository's; each phase keeps a `created:>=` checkpoint
 in the database with the page it came from, so a killed sync resumes where it stopped.
+Over GraphQL (sync/graphql.py) the same searches carry what REST fetches afterwards.
+
+A run may get a `HistoryBudget` (the daemon's polls): history then loads in chunks,
+REST and GraphQL alike (search pages, GraphQL queries, and REST's follow-up fetches of
+what the searches found), so the poll, and Monday's report after it, never wait for a
+long history; the next poll goes on from the checkpoints.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -18,12 +25,62 @@ from contribbot.github.parse import parse_issue
 from contribbot.store import save
 from contribbot.store.models import Issue
 from contribbot.sync.driver import Driver, PageSaver
-from contribbot.sync.plan import STREAM_MARGIN, Item, SearchWalk
+from contribbot.sync.plan import STREAM_MARGIN, Item, Page, Request, SearchWalk, Step, Walk
 from contribbot.timeutil import utc_z
 
 log = logging.getLogger("contribbot.sync")
 
 REVIEW_HISTORY_DAYS = 120  # own closed PRs older than this: reviews are not fetched
+HISTORY_TASKS = ("history-reviews", "history-comments")  # REST follow-ups of the searches
+
+
+@dataclass
+class _Chunk:
+    """A history walk that ends unfinished (checkpoint kept) once the budget is spent,
+    and says how many pages its search has left (for `contrib status`)."""
+
+    walk: Walk
+    d: Driver
+    pages_left: int | None = field(default=None)
+
+    def first(self, state: str | None) -> Request | None:
+        """The inner walk's first request."""
+        return self.walk.first(state)
+
+    def step(self, state: str | None, request: Request, page: Page) -> Step:
+        """The inner walk's step, cut short when the run's history budget is spent."""
+        self.d.history_budget.take()
+        step = self.walk.step(state, request, page)
+        params = request.params or {}
+        per_page = int(params.get("first") or params.get("per_page") or len(page.items) or 1)
+        if page.total is not None:
+            self.pages_left = math.ceil(max(page.total - len(page.items), 0) / per_page)
+        if step.next is not None and not self.d.history_budget.left(self.d.now()):
+            return replace(step, next=None, complete=False)
+        return step
+
+
+@dataclass
+class _Counting(PageSaver):
+    """The phase's saver, and the pages its search has left next to its checkpoint."""
+
+    inner: PageSaver
+    chunk: _Chunk
+    key: str
+    now: Callable[[], datetime]
+
+    def save(self, session: Session, items: tuple[Item, ...]) -> int:
+        """The inner saver's work, then the pages left."""
+        kept = self.inner.save(session, items)
+        if self.chunk.pages_left is not None:
+            left = str(self.chunk.pages_left)
+            save.set_state(session, key=f"{self.key}:left", value=left, now=self.now())
+        return kept
+
+    def finish(self, session: Session) -> None:
+        """The search is done: nothing left."""
+        self.inner.finish(session)
+        save.delete_states(session, prefix=f"{self.key}:left")
 
 
 @dataclass(frozen=True)
@@ -61,7 +118,8 @@ class _SearchSaver(PageSaver):
                 session, data=data, merged_labels=self.d.merged_labels(self.repo)
             )
             kind = self.phase.follow_up(self.d, issue)
-            if kind:
+            if kind:  # drained within the run's history budget (Sync._drain)
+                kind = f"history-{kind}"
                 save.enqueue(
                     session, kind=kind, repo=self.repo, number=issue.number, now=self.d.now()
                 )
@@ -127,50 +185,54 @@ def _phases(
     (and no `history_since` floor): the older history."""
     if d.graphql is not None:
         from contribbot.github.graphql_transport import GraphQLUnavailable
-        from contribbot.sync.graphql import run_phases
 
         try:
-            return run_phases(
-                d, repo, user, key=key, updated_since=updated_since or None, before=before
-            )
+            return _run_phases(d, repo, user, key=key, updated_since=updated_since, before=before)
         except GraphQLUnavailable:
             if d.config.github.graphql is True:
                 raise
             log.warning("no GraphQL API here (404): history over REST from now on")
             d.graphql = None
-    finished = [
-        _search_phase(
-            d,
-            repo,
-            user,
-            phase,
-            key=f"{key}:{phase.name}",
-            updated_since=updated_since,
-            before=before,
-        )
-        for phase in SEARCH_PHASES
-    ]
+    return _run_phases(d, repo, user, key=key, updated_since=updated_since, before=before)
+
+
+def _run_phases(
+    d: Driver, repo: str, user: str, *, key: str, updated_since: str | None, before: str | None
+) -> bool:
+    from contribbot.sync.graphql import PHASES, GraphQLSaver, phase_walk
+
+    finished = []
+    qualifier = f" created:<{before}" if before else ""
+    floor = None if before else d.config.track.history_since or None
+    what = "reconciling" if updated_since else "first sync of"
+    phases = PHASES if d.graphql is not None else SEARCH_PHASES
+    for phase in phases:
+        label = f"{repo}: @{user}: {phase.name}"
+        d.progress.phase(f"{repo}: {what} @{user}: {phase.name}")
+        query = f"repo:{repo} {phase.qualifier.format(user=user)}{qualifier}"
+        walk: Walk
+        saver: PageSaver
+        if isinstance(phase, _SearchPhase):
+            walk = SearchWalk(query, floor, updated_since or None, d.client.per_page, label)
+            saver = _SearchSaver(d, repo, phase)
+        else:
+            walk = phase_walk(
+                phase,
+                query=query,
+                floor=floor,
+                updated_since=updated_since or None,
+                label=label,
+                user=user,
+                most=d.client.per_page,
+            )
+            saver = GraphQLSaver(d, repo, phase, user)
+        finished.append(_walk_chunk(d, repo, walk, saver, key=f"{key}:{phase.name}"))
     return all(finished)
 
 
-def _search_phase(
-    d: Driver,
-    repo: str,
-    user: str,
-    phase: _SearchPhase,
-    *,
-    key: str,
-    updated_since: str | None = None,
-    before: str | None = None,
-) -> bool:
-    what = "reconciling" if updated_since else "first sync of"
-    d.progress.phase(f"{repo}: {what} @{user}: {phase.name}")
-    walk = SearchWalk(
-        query=f"repo:{repo} {phase.qualifier.format(user=user)}"
-        + (f" created:<{before}" if before else ""),
-        floor=None if before else d.config.track.history_since or None,
-        updated_since=updated_since or None,
-        per_page=d.client.per_page,
-        label=f"{repo}: @{user}: {phase.name}",
-    )
-    return d.walk(repo, walk, _SearchSaver(d, repo, phase), key=key)
+def _walk_chunk(d: Driver, repo: str, walk: Walk, saver: PageSaver, *, key: str) -> bool:
+    """One search through the paging loop, within the run's history budget."""
+    if not d.history_budget.left(d.now()):
+        return False  # this run's share is spent: the next one goes on from the checkpoint
+    chunk = _Chunk(walk, d)
+    return d.walk(repo, chunk, _Counting(saver, chunk, key, d.now), key=key)

@@ -25,7 +25,7 @@ from contribbot.github.graphql_transport import GraphQLTransport
 from contribbot.store import save
 from contribbot.store.db import session_scope
 from contribbot.sync.fetch import Fetcher
-from contribbot.sync.plan import Item, Page, Request, Walk, page_from
+from contribbot.sync.plan import HistoryBudget, Item, Page, Request, Walk, page_from
 
 log = logging.getLogger("contribbot.sync")
 
@@ -142,6 +142,7 @@ class Driver:
         self.fetch = Fetcher(client, clock)
         # history (backfill, reconciliation) over GraphQL unless `[github] graphql = false`
         self.graphql: GraphQLTransport | None = None
+        self.history_budget = HistoryBudget()  # no limit unless the run sets one
         if config.github.graphql is not False:
             self.graphql = GraphQLTransport(client, reserve=config.github.rate_limit_reserve)
 
@@ -174,6 +175,10 @@ class Driver:
             request = step.next
 
     def _page(self, session: Session, request: Request) -> Page:
+        if request.query is not None:  # a GraphQL search (history)
+            from contribbot.sync.graphql import graphql_page
+
+            return graphql_page(self, request)
         url = self.client.full_url(request.path, request.params)
         if request.conditional:
             response = self.fetch.get(session, url, resource=request.resource)

@@ -26,6 +26,7 @@ EVENT_WINDOW = timedelta(days=30)  # the feed's reach; handled ids older than th
 SEARCH_TRIES = 3  # asks of an incomplete search page before giving up until the next run
 SEARCH_BACKOFF_S = 2.0  # wait before the second ask; doubles each time
 DONE = "done"
+CHUNK_TIME = timedelta(minutes=2)  # a budgeted run stops loading history after this long
 
 Item = dict[str, Any]
 
@@ -41,6 +42,7 @@ class Request:
     attempt: int = 1  # asks of this very page so far (incomplete searches)
     page: int = 1
     carry: tuple[str, str] | None = None  # page 1's (url, ETag), kept when the walk ends
+    query: str | None = None  # a GraphQL document (`params` are its variables)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class Page:
     etag: str | None = None
     incomplete: bool = False  # a search that timed out on GitHub's side
     known: frozenset[int] = frozenset()  # ids on this page already handled (events)
+    last: bool | None = None  # the server says whether more follow (GraphQL's hasNextPage)
+    total: int | None = None  # what the whole search matches (`total_count`, `issueCount`)
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,30 @@ class Step:
     complete: bool = True  # False: it ended without finishing (the checkpoint stays)
     wait_s: float = 0.0  # pause before `next`
     warning: str | None = None
+
+
+@dataclass
+class HistoryBudget:
+    """What one run may spend on loading history: pages (a search page, a GraphQL query,
+    a REST follow-up) and time; None: no limit (`contrib sync` loads it all at once)."""
+
+    pages: int | None = None
+    until: datetime | None = None
+
+    @classmethod
+    def per_run(cls, pages: int | None, now: datetime) -> HistoryBudget:
+        """`pages` a run and CHUNK_TIME from `now`, or no limit when `pages` is None."""
+        return cls() if pages is None else cls(pages, now + CHUNK_TIME)
+
+    def left(self, now: datetime) -> bool:
+        """Whether another history page fits in this run."""
+        in_time = self.until is None or now < self.until
+        return in_time and (self.pages is None or self.pages > 0)
+
+    def take(self) -> None:
+        """One page was loaded."""
+        if self.pages is not None:
+            self.pages -= 1
 
 
 class Walk(Protocol):
@@ -83,11 +111,13 @@ def page_from(*, url: str, status: int, data: Any, etag: str | None, links: dict
     """A Page from a response's parts (a list body, or a search's `items`)."""
     if status == 304:
         return Page(url=url, not_modified=True)
+    total = None
     if isinstance(data, dict):
         items, incomplete = data.get("items") or [], bool(data.get("incomplete_results"))
+        total = data.get("total_count")
     else:
         items, incomplete = data or [], False
-    return Page(url, False, tuple(items), links.get("next"), etag, incomplete)
+    return Page(url, False, tuple(items), links.get("next"), etag, incomplete, total=total)
 
 
 def _next(request: Request, page: Page) -> Request | None:
@@ -255,34 +285,48 @@ class SearchWalk:
     per_page: int
     label: str  # for the warning: "o/n: @user: authored"
 
+    created_key = "created_at"  # how a hit spells its creation time
+
     def first(self, state: str | None) -> Request | None:
         """A query from the checkpoint, or None when this search is done."""
         if state == DONE:
             return None
         return self._request(state or self.floor)
 
-    def _request(self, created_from: str | None) -> Request:
+    def text(self, created_from: str | None) -> str:
+        """The search string from `created_from` on (REST's and GraphQL's alike)."""
         query = self.query
         if created_from:
             query += f" created:>={created_from}"
         if self.updated_since:
             query += f" updated:>={self.updated_since}"
-        params = {"q": query, "sort": "created", "order": "asc", "per_page": self.per_page}
+        return query
+
+    def _request(self, created_from: str | None) -> Request:
+        params = {
+            "q": self.text(created_from),
+            "sort": "created",
+            "order": "asc",
+            "per_page": self.per_page,
+        }
         return Request("/search/issues", params, "search", conditional=False)
+
+    def _following(self, request: Request, page: Page) -> Request | None:
+        return _next(request, page)
 
     def step(self, state: str | None, request: Request, page: Page) -> Step:
         """Save the page; move the checkpoint only past a complete page."""
         if page.incomplete:
             return self._incomplete(request, page)
         items = page.items
-        if len(items) < self.per_page:
+        if page.last if page.last is not None else len(items) < self.per_page:
             return Step(items, DONE)
-        last = str(items[-1]["created_at"])
+        last = str(items[-1][self.created_key])
         checkpoint = state or self.floor
         if last != checkpoint:
             return Step(items, last, None, self._request(last))
         # a whole page created at the same second: only the Link gets past it
-        following = _next(request, page)
+        following = self._following(request, page)
         return Step(items, last, None, following, complete=following is not None)
 
     def _incomplete(self, request: Request, page: Page) -> Step:

@@ -30,7 +30,7 @@ from contribbot.github.client import GitHubClient
 from contribbot.github.errors import RUN_ENDING, BadRequest, NotFound, WaitInterrupted
 from contribbot.store import save
 from contribbot.store.models import Issue, Repository
-from contribbot.sync.backfill import backfill, backfill_older, reconcile
+from contribbot.sync.backfill import HISTORY_TASKS, backfill, backfill_older, reconcile
 from contribbot.sync.driver import (
     Driver,
     Progress,
@@ -39,7 +39,7 @@ from contribbot.sync.driver import (
     spend_since,
     usage_mark,
 )
-from contribbot.sync.plan import EventWalk, ListWalk, StreamWalk, stream_start
+from contribbot.sync.plan import EventWalk, HistoryBudget, ListWalk, StreamWalk, stream_start
 from contribbot.sync.savers import (
     TASKS,
     EventSaver,
@@ -103,9 +103,9 @@ class Sync(Driver):
         )
         self.reconcile = reconcile
         self.history_all = history_all  # also load what lies before `history_since`
-        # a daemon poll loads at most this many history pages (GraphQL), then goes on with
-        # the poll; the next poll continues from the checkpoints
-        self.history_budget = history_pages
+        # a daemon poll loads at most this many history pages (and CHUNK_TIME of them),
+        # then goes on with the poll; the next poll continues from the checkpoints
+        self.history_budget = HistoryBudget.per_run(history_pages, self.now())
 
     def run(self) -> SyncResult:
         """Sync every repo; a missing repo is reported and the others go on."""
@@ -239,7 +239,12 @@ class Sync(Driver):
         while True:
             self.check_stop()
             with self.session() as session:
-                task = save.next_task(session, repo=repo)
+                # what the streams owe first; the history's follow-ups within its budget
+                task = save.next_task(session, repo=repo, skip=HISTORY_TASKS)
+                if task is None and self.history_budget.left(self.now()):
+                    task = save.next_task(session, repo=repo)
+                    if task is not None:
+                        self.history_budget.take()
                 if task is None:
                     return
                 assert task.id is not None

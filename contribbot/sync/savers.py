@@ -16,6 +16,7 @@ from contribbot.activity.history import save_timeline_page
 from contribbot.github.client import NotFound
 from contribbot.github.parse import (
     CommentData,
+    ReviewData,
     parse_event,
     parse_issue,
     parse_issue_comment,
@@ -175,10 +176,25 @@ class EventSaver(PageSaver):
 _ListSave = Callable[[Driver, Session, Issue, tuple[Item, ...]], int]
 
 
+def keep_comment(d: Driver, session: Session, parent: Issue, data: CommentData) -> bool:
+    """A comment is kept when a tracked user wrote it or it is on a tracked user's item."""
+    return d.tracked(data.author) or tracked_id(d, session, parent.author_id)
+
+
+def keep_review(d: Driver, session: Session, parent: Issue, data: ReviewData) -> bool:
+    """A review likewise: a tracked user's, or on a tracked user's PR (GraphQL asks only
+    for these: `reviews(author: LOGIN)` on PRs the user reviewed)."""
+    return d.tracked(data.reviewer) or tracked_id(d, session, parent.author_id)
+
+
 def _save_reviews(d: Driver, session: Session, parent: Issue, items: tuple[Item, ...]) -> int:
+    count = 0
     for obj in items:
-        save.save_review(session, data=parse_review(obj), pr_id=parent.id)
-    return len(items)
+        data = parse_review(obj)
+        if keep_review(d, session, parent, data):
+            save.save_review(session, data=data, pr_id=parent.id)
+            count += 1
+    return count
 
 
 def _comment_saver(parser: Callable[[Item], CommentData]) -> _ListSave:
@@ -186,7 +202,7 @@ def _comment_saver(parser: Callable[[Item], CommentData]) -> _ListSave:
         count = 0
         for obj in items:
             data = parser(obj)
-            if d.tracked(data.author) or tracked_id(d, session, parent.author_id):
+            if keep_comment(d, session, parent, data):
                 save.save_comment(session, data=data, issue_id=parent.id)
                 count += 1
         return count
@@ -234,6 +250,11 @@ TASKS: dict[str, TaskKind] = {
     ),
     "review_comments": TaskKind(
         "/repos/{repo}/pulls/{number}/comments", _comment_saver(parse_review_comment)
+    ),
+    # owed by a first sync's searches (sync/backfill.py), drained within the history budget
+    "history-reviews": TaskKind("/repos/{repo}/pulls/{number}/reviews", _save_reviews, True),
+    "history-comments": TaskKind(
+        "/repos/{repo}/issues/{number}/comments", _comment_saver(parse_issue_comment)
     ),
     # landings and reverts (activity/lifecycle.py); owed when a PR's state or labels change
     "timeline": TaskKind(

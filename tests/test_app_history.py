@@ -19,9 +19,9 @@ def test_first_sync_loading_counts_the_requests_left_per_phase():
     states = {
         f"backfill:{R}:{U}:gql-authored-issues": "done",
         f"backfill:{R}:{U}:gql-authored-prs": "2023-04-02T10:00:00Z",
-        f"backfill:{R}:{U}:gql-authored-prs:left": "350",
+        f"backfill:{R}:{U}:gql-authored-prs:left": "4",
     }
-    # 350 hits left = 4 pages, and 3 phases not started yet = at least 3 more
+    # 4 pages left, and 3 phases not started yet = at least 3 more
     assert line(states) == "history up to 2023-04, about 7 requests to go"
 
 

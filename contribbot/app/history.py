@@ -1,18 +1,16 @@
 """How far a user's history has loaded, for `contrib status` (pure: states in, a line out).
 
 Searches load a history oldest first, each phase keeping its `created:>=` checkpoint
-(`...:<phase>`) and, over GraphQL, how many hits were left after its last page
+(`...:<phase>`) and how many pages its search had left after the last one
 (`...:<phase>:left`); `backfill:` is the first sync, `history:` the part before
 `history_since` that `contrib sync --history all` loads.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 
 DONE = "done"
-PER_REQUEST = 100
 
 
 def history_line(
@@ -55,7 +53,7 @@ def _loading(states: Mapping[str, str], prefix: str, phases: Callable[[], int]) 
     )
     lefts = [int(states[f"{key}:left"]) for key in checkpoints if f"{key}:left" in states]
     untouched = max(phases() - done - len(checkpoints), 0)
-    to_go = sum(math.ceil(n / PER_REQUEST) for n in lefts) + untouched
+    to_go = sum(lefts) + untouched
     reached = min((v[:7] for v in checkpoints.values() if v), default=None)
     where = f"history up to {reached}" if reached else "history loading"
     return f"{where}, about {to_go} requests to go" if lefts or untouched else where

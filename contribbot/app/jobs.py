@@ -35,9 +35,10 @@ Clock = Callable[[], datetime]
 RECONCILED_KEY = "reconcile:last_at"
 RECONCILE_EVERY = timedelta(days=1)
 log = logging.getLogger("contribbot.jobs")
-# A long history loads this many GraphQL pages (100 items, 3-5 points each) per poll,
-# so new activity and the weekly report never wait behind it.
-HISTORY_PAGES_PER_POLL = 25
+# A long history loads at most this many pages per poll (a GraphQL page of 29-49 items
+# costs 1 point; over REST a search page or a follow-up fetch), and at most
+# sync.plan.CHUNK_TIME of them, so new activity and the weekly report never wait behind it.
+HISTORY_PAGES_PER_POLL = 100
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,13 @@ def poll(
     started, sent, spent = time.monotonic(), client.usage.sent, client.usage.spent
     unchanged = client.usage.not_modified
     done = sync_and_refresh(
-        engine, config, client, clock=clock, should_stop=should_stop, reconcile=reconcile
+        engine,
+        config,
+        client,
+        clock=clock,
+        should_stop=should_stop,
+        reconcile=reconcile,
+        history_pages=HISTORY_PAGES_PER_POLL,
     )
     extra = ""
     if done.refreshed is not None:

@@ -136,29 +136,30 @@ class Spelling:
     """How one API names the fields the row parsers read: REST's snake_case, GraphQL's
     camelCase. One parser per row type serves both, so both give the very same rows."""
 
-    id: str = "id"
-    author: str = "user"
-    association: str = "author_association"
-    created: str = "created_at"
-    updated: str = "updated_at"
-    closed: str = "closed_at"
-    submitted: str = "submitted_at"
-    url: str = "html_url"
-    draft: str = "draft"
+    id: str
+    author: str
+    association: str
+    created: str
+    updated: str
+    closed: str
+    submitted: str
+    url: str
+    draft: str
 
 
-REST = Spelling()
-GRAPHQL = Spelling(
-    id="databaseId",
-    author="author",
-    association="authorAssociation",
-    created="createdAt",
-    updated="updatedAt",
-    closed="closedAt",
-    submitted="submittedAt",
-    url="url",
-    draft="isDraft",
-)
+_NAMES = {  # Spelling's field: (REST's name, GraphQL's)
+    "id": ("id", "databaseId"),
+    "author": ("user", "author"),
+    "association": ("author_association", "authorAssociation"),
+    "created": ("created_at", "createdAt"),
+    "updated": ("updated_at", "updatedAt"),
+    "closed": ("closed_at", "closedAt"),
+    "submitted": ("submitted_at", "submittedAt"),
+    "url": ("html_url", "url"),
+    "draft": ("draft", "isDraft"),
+}
+REST = Spelling(**{name: pair[0] for name, pair in _NAMES.items()})
+GRAPHQL = Spelling(**{name: pair[1] for name, pair in _NAMES.items()})
 
 
 def account(obj: dict[str, Any] | None) -> tuple[str | None, int | None, str]:

@@ -19,11 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from contribbot.github.parse import parse_issue
 from contribbot.store import save
-from contribbot.store.models import Issue
+from contribbot.store.models import Issue, SyncTask
 from contribbot.sync.driver import Driver, PageSaver
 from contribbot.sync.plan import STREAM_MARGIN, Item, Page, Request, SearchWalk, Step, Walk
 from contribbot.timeutil import utc_z
@@ -31,7 +31,8 @@ from contribbot.timeutil import utc_z
 log = logging.getLogger("contribbot.sync")
 
 REVIEW_HISTORY_DAYS = 120  # own closed PRs older than this: reviews are not fetched
-HISTORY_TASKS = ("history-reviews", "history-comments")  # REST follow-ups of the searches
+# REST follow-ups of what the searches found (own PRs' timelines included)
+HISTORY_TASKS = ("history-reviews", "history-comments", "history-timeline")
 
 
 @dataclass
@@ -123,7 +124,20 @@ class _SearchSaver(PageSaver):
                 save.enqueue(
                     session, kind=kind, repo=self.repo, number=issue.number, now=self.d.now()
                 )
+            _timeline_is_history(session, issue)
         return len(items)
+
+
+def _timeline_is_history(session: Session, issue: Issue) -> None:
+    """A timeline save_issue owes for a PR found by a history search is history too."""
+    owed = select(SyncTask).where(
+        col(SyncTask.kind) == "timeline",
+        col(SyncTask.repo_id) == issue.repo_id,
+        col(SyncTask.number) == issue.number,
+    )
+    for task in session.exec(owed).all():
+        task.kind = "history-timeline"
+        session.add(task)
 
 
 def backfill(d: Driver, repo: str, user: str) -> None:

@@ -264,6 +264,7 @@ TASKS: dict[str, TaskKind] = {
         tracked_author_only=True,
     ),
 }
+TASKS["history-timeline"] = TASKS["timeline"]
 
 
 @dataclass

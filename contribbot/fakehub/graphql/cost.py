@@ -1,9 +1,17 @@
 """GitHub's GraphQL points formula and node limit (pure).
 
-From "Rate limits and node limits for the GraphQL API": every connection needs `first`
-or `last` (1-100); a query may ask for at most 500,000 nodes; its cost is the number of
-requests needed to fill every connection (one per parent node it hangs under, assuming
-each one reaches its `first`/`last`) divided by 100, rounded, and at least 1.
+GitHub's "Rate limits and node limits for the GraphQL API"
+(docs.github.com/en/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api):
+- node limit: every connection needs `first` or `last`, within 1-100; a call may ask for
+  at most 500,000 nodes (a connection's nodes: the product of the `first`s down to it);
+- "Predicting the point value of a query": 1. add up the number of requests needed to
+  fulfill each unique connection in the call, assuming every request reaches the
+  `first`/`last` limit (so a connection needs one request per parent node it hangs
+  under: the product of the `first`s *above* it; its own `first` does not count);
+  2. divide by 100 and round to the nearest whole number; the minimum is 1.
+  The page's example: repositories(first: 100) > issues(first: 50) > labels(first: 60)
+  needs 1 + 100 + 5,000 = 5,101 requests: 51 points (tests/test_fakehub_graphql.py).
+The documentation does not say which way a half rounds; this rounds it up (the dearer).
 """
 
 from __future__ import annotations

@@ -24,9 +24,8 @@ LIFECYCLE_TYPES = (
 )
 # The nested connections a search may carry, by name.
 COMMENTS, REVIEWS, TIMELINE, COMMENT_COUNT = "comments", "reviews", "timeline", "comment_count"
-MY_REVIEWS = "my_reviews"  # the reviews by the searched user only: reviews(author: $login)
-PARTS = (COMMENTS, REVIEWS, MY_REVIEWS, TIMELINE, COMMENT_COUNT)
-THREADS = (COMMENTS, REVIEWS, MY_REVIEWS, TIMELINE)  # lists read to their end, page by page
+PARTS = (COMMENTS, REVIEWS, TIMELINE, COMMENT_COUNT)
+THREADS = (COMMENTS, REVIEWS, TIMELINE)  # lists read to their end, page by page
 ROW_CONNECTIONS = 2  # labels and assignees: every hit's row needs them
 
 _ACTOR = "{ __typename login ... on User { databaseId } ... on Bot { databaseId } }"
@@ -36,12 +35,13 @@ _COMMENTS = (
     + _PAGE_INFO
     + f" nodes {{ databaseId author {_ACTOR} authorAssociation createdAt updatedAt body url }} }}"
 )
-_REVIEW_NODES = f" nodes {{ databaseId author {_ACTOR} authorAssociation state submittedAt }} }}"
-_REVIEWS = "reviews(first: $threadFirst, after: $threadAfter) { " + _PAGE_INFO + _REVIEW_NODES
-_MY_REVIEWS = (
-    "reviews(first: $threadFirst, after: $threadAfter, author: $login) { "
+# All of a PR's reviews, also on PRs the user only reviewed: the report's "everyone else
+# in these repos" time to first review needs the others' (`reviews(author: LOGIN)` would
+# cost the same points, one request per hit, and leave them out).
+_REVIEWS = (
+    "reviews(first: $threadFirst, after: $threadAfter) { "
     + _PAGE_INFO
-    + _REVIEW_NODES
+    + f" nodes {{ databaseId author {_ACTOR} authorAssociation state submittedAt }} }}"
 )
 _TIMELINE = (
     "timelineItems(first: $threadFirst, after: $threadAfter, itemTypes: ["
@@ -55,7 +55,7 @@ _TIMELINE = (
     f" ... on ReopenedEvent {{ id createdAt actor {_ACTOR} }}"
     f" ... on MergedEvent {{ id createdAt actor {_ACTOR} commit {{ oid }} }} }} }}"
 )
-_SELECTIONS = {COMMENTS: _COMMENTS, REVIEWS: _REVIEWS, MY_REVIEWS: _MY_REVIEWS, TIMELINE: _TIMELINE}
+_SELECTIONS = {COMMENTS: _COMMENTS, REVIEWS: _REVIEWS, TIMELINE: _TIMELINE}
 _COMMON = (
     f"databaseId number title body createdAt updatedAt closedAt url authorAssociation"
     f" author {_ACTOR} repository {{ nameWithOwner }}"
@@ -71,7 +71,7 @@ def connections(parts: Iterable[str], *, pr: bool = True) -> int:
     if COMMENTS in chosen:
         chosen.discard(COMMENT_COUNT)
     if not pr:
-        chosen -= {REVIEWS, MY_REVIEWS, TIMELINE}
+        chosen -= {REVIEWS, TIMELINE}
     return ROW_CONNECTIONS + len(chosen)
 
 
@@ -88,7 +88,7 @@ def _nested(parts: Iterable[str], *, pr: bool) -> str:
         out.append(_COMMENTS)
     elif COMMENT_COUNT in chosen:
         out.append("comments { totalCount }")
-    out.extend(_SELECTIONS[p] for p in (REVIEWS, MY_REVIEWS, TIMELINE) if pr and p in chosen)
+    out.extend(_SELECTIONS[p] for p in (REVIEWS, TIMELINE) if pr and p in chosen)
     return " ".join(out)
 
 
@@ -112,8 +112,7 @@ def search_query(kind: str, parts: Iterable[str]) -> str:
 
 
 def _thread_variables(parts: tuple[str, ...]) -> str:
-    out = ", $threadFirst: Int!, $threadAfter: String" if set(THREADS) & set(parts) else ""
-    return out + (", $login: String!" if MY_REVIEWS in parts else "")
+    return ", $threadFirst: Int!, $threadAfter: String" if set(THREADS) & set(parts) else ""
 
 
 def thread_query(part: str) -> str:
@@ -123,10 +122,9 @@ def thread_query(part: str) -> str:
     body = _SELECTIONS[part]
     pull = f"... on PullRequest {{ {body} }}"
     issue = f"... on Issue {{ {body} }}" if part == COMMENTS else ""
-    login = ", $login: String!" if part == MY_REVIEWS else ""
     return (
         "query($owner: String!, $name: String!, $number: Int!, $threadFirst: Int!, "
-        f"$threadAfter: String{login}) {{ {RATE} repository(owner: $owner, name: $name) {{ "
+        f"$threadAfter: String) {{ {RATE} repository(owner: $owner, name: $name) {{ "
         f"issueOrPullRequest(number: $number) {{ __typename {issue} {pull} }} }} }}"
     )
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contribbot.github.errors import BadRequest, reason_text
-from contribbot.github.graphql import COMMENTS, MY_REVIEWS, REVIEWS, TIMELINE
+from contribbot.github.graphql import COMMENTS, REVIEWS, TIMELINE
 from contribbot.github.parse import (
     GRAPHQL,
     IssueData,
@@ -31,7 +31,7 @@ EVENT_NAMES = {
     "ReopenedEvent": "reopened",
     "MergedEvent": "merged",
 }
-_KEYS = {COMMENTS: "comments", REVIEWS: "reviews", MY_REVIEWS: "reviews", TIMELINE: "timelineItems"}
+_KEYS = {COMMENTS: "comments", REVIEWS: "reviews", TIMELINE: "timelineItems"}
 
 
 class GraphQLFailure(BadRequest):
@@ -130,7 +130,7 @@ def _thread(node: dict[str, Any], part: str, repo: str, number: int) -> Thread:
             comment_row(c, kind="issue", repo=repo, number=number, spelling=GRAPHQL) for c in raw
         )
         return Thread(tuple(rows), after)
-    if part in (REVIEWS, MY_REVIEWS):
+    if part == REVIEWS:
         return Thread(tuple(parse_review(r, GRAPHQL) for r in raw), after)
     events = [_event(e) for e in raw if e.get("__typename") in EVENT_NAMES]
     kept = tuple(e for e in events if e is not None)

@@ -236,7 +236,6 @@ def _run_phases(
                 floor=floor,
                 updated_since=updated_since or None,
                 label=label,
-                user=user,
                 most=d.client.per_page,
             )
             saver = GraphQLSaver(d, repo, phase, user)

@@ -22,7 +22,6 @@ from contribbot.activity.history import save_timeline_page
 from contribbot.errors import ContribError
 from contribbot.github.graphql import (
     COMMENTS,
-    MY_REVIEWS,
     PAGE,
     REVIEWS,
     TIMELINE,
@@ -36,7 +35,7 @@ from contribbot.store import save
 from contribbot.store.models import Issue, SyncTask
 from contribbot.sync.driver import PageSaver
 from contribbot.sync.plan import Page, Request, SearchWalk
-from contribbot.sync.savers import keep_comment, keep_review
+from contribbot.sync.savers import keep_comment
 
 if TYPE_CHECKING:
     from contribbot.sync.driver import Driver
@@ -55,6 +54,7 @@ class Phase:
     qualifier: str  # `{user}` is replaced
     parts: tuple[str, ...]
     commented: bool = False  # every hit has a comment by the user (`commenter:`)
+    own: bool = False  # the user's own items (their reviews: as REST's follow-up decides)
 
     @property
     def per_page(self) -> int:
@@ -68,9 +68,9 @@ _ISSUE, _PR = "Issue", "PullRequest"
 # comments instead of only their count (the same one connection), kept when the user
 # is among the commenters, as REST keeps the threads its `commenter:` search finds.
 PHASES = (
-    Phase("gql-authored-issues", _ISSUE, "author:{user} is:issue", (COMMENTS,)),
-    Phase("gql-authored-prs", _PR, "author:{user} is:pr", (COMMENTS, REVIEWS, TIMELINE)),
-    Phase("gql-reviewed", _PR, "is:pr reviewed-by:{user} -author:{user}", (COMMENTS, MY_REVIEWS)),
+    Phase("gql-authored-issues", _ISSUE, "author:{user} is:issue", (COMMENTS,), own=True),
+    Phase("gql-authored-prs", _PR, "author:{user} is:pr", (COMMENTS, REVIEWS, TIMELINE), own=True),
+    Phase("gql-reviewed", _PR, "is:pr reviewed-by:{user} -author:{user}", (COMMENTS, REVIEWS)),
     Phase(
         "gql-commented-issues",
         _ISSUE,
@@ -93,7 +93,6 @@ class GraphQLSearchWalk(SearchWalk):
     """SearchWalk's plan (checkpoint, retries, the same-second cursor) over GraphQL."""
 
     document: str = ""
-    login: str = ""
     created_key = "createdAt"
 
     def _request(self, created_from: str | None) -> Request:
@@ -104,8 +103,6 @@ class GraphQLSearchWalk(SearchWalk):
         }
         if "$threadFirst" in self.document:
             variables.update(threadFirst=PAGE, threadAfter=None)
-        if "$login" in self.document:
-            variables["login"] = self.login
         return Request(PATH, variables, "graphql", conditional=False, query=self.document)
 
     def _following(self, request: Request, page: Page) -> Request | None:
@@ -121,7 +118,6 @@ def phase_walk(
     floor: str | None,
     updated_since: str | None,
     label: str,
-    user: str,
     most: int = PAGE,
 ) -> GraphQLSearchWalk:
     """The walk of one GraphQL phase (`query`: `repo:... qualifier`, as for REST), at most
@@ -133,7 +129,6 @@ def phase_walk(
         per_page=min(most, phase.per_page),
         label=label,
         document=search_query(phase.kind, phase.parts),
-        login=user,
     )
 
 
@@ -192,8 +187,6 @@ class GraphQLSaver(PageSaver):
         owner, name = item.issue.repo.split("/", 1)
         variables = {"owner": owner, "name": name, "number": item.issue.number}
         variables.update(threadFirst=PAGE, threadAfter=after)
-        if part == MY_REVIEWS:
-            variables["login"] = self.user
         body = _transport(self.d).query(thread_query(part), variables)
         return parse_thread(body, part, item.issue.repo, item.issue.number)
 
@@ -203,14 +196,13 @@ class GraphQLSaver(PageSaver):
         labels = self.d.merged_labels(self.repo)
         issue = save.save_issue(session, data=item.issue, merged_labels=labels)
         count = 1
-        reviews = item.threads.get(REVIEWS) or item.threads.get(MY_REVIEWS)
-        # own PRs: all their reviews, when REST's follow-up would fetch them (open or recent)
-        wanted = REVIEWS not in self.phase.parts or own_item_follow_up(self.d, issue) == "reviews"
+        reviews = item.threads.get(REVIEWS)
+        # own PRs: their reviews when REST's follow-up would fetch them (open or recent)
+        wanted = not self.phase.own or own_item_follow_up(self.d, issue) == "reviews"
         if reviews is not None and wanted:
             for review in reviews.items:
-                if keep_review(self.d, session, issue, review):
-                    save.save_review(session, data=review, pr_id=issue.id)
-                    count += 1
+                save.save_review(session, data=review, pr_id=issue.id)
+            count += len(reviews.items)
         comments = (item.threads.get(COMMENTS) or Thread()).items
         if self.phase.commented or any(self._by_user(c.author) for c in comments):
             for comment in comments:

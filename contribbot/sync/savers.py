@@ -16,7 +16,6 @@ from contribbot.activity.history import save_timeline_page
 from contribbot.github.client import NotFound
 from contribbot.github.parse import (
     CommentData,
-    ReviewData,
     parse_event,
     parse_issue,
     parse_issue_comment,
@@ -181,20 +180,10 @@ def keep_comment(d: Driver, session: Session, parent: Issue, data: CommentData) 
     return d.tracked(data.author) or tracked_id(d, session, parent.author_id)
 
 
-def keep_review(d: Driver, session: Session, parent: Issue, data: ReviewData) -> bool:
-    """A review likewise: a tracked user's, or on a tracked user's PR (GraphQL asks only
-    for these: `reviews(author: LOGIN)` on PRs the user reviewed)."""
-    return d.tracked(data.reviewer) or tracked_id(d, session, parent.author_id)
-
-
 def _save_reviews(d: Driver, session: Session, parent: Issue, items: tuple[Item, ...]) -> int:
-    count = 0
     for obj in items:
-        data = parse_review(obj)
-        if keep_review(d, session, parent, data):
-            save.save_review(session, data=data, pr_id=parent.id)
-            count += 1
-    return count
+        save.save_review(session, data=parse_review(obj), pr_id=parent.id)
+    return len(items)
 
 
 def _comment_saver(parser: Callable[[Item], CommentData]) -> _ListSave:

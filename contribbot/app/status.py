@@ -60,7 +60,17 @@ def user_counts(session: Session, *, repo_id: int, login: str) -> dict[str, int]
     }
 
 
-def _history(session: Session, config: Config, repo: str, login: str) -> str:
+def history_follow_ups(session: Session, *, repo_id: int) -> int:
+    """The history searches' follow-up fetches queued in a repo (REST; one request each)."""
+    return _count(
+        session,
+        select(func.count())
+        .select_from(SyncTask)
+        .where(col(SyncTask.repo_id) == repo_id, col(SyncTask.kind).startswith("history-")),
+    )
+
+
+def _history(session: Session, config: Config, repo: str, login: str, follow_ups: int) -> str:
     from contribbot.app.history import history_line
 
     states = {
@@ -70,7 +80,12 @@ def _history(session: Session, config: Config, repo: str, login: str) -> str:
     }
     since = config.track.history_since
     return history_line(
-        states, repo=repo, login=login, since=since, phases=lambda: _phase_count(config)
+        states,
+        repo=repo,
+        login=login,
+        since=since,
+        phases=lambda: _phase_count(config),
+        follow_ups=follow_ups,
     )
 
 
@@ -90,11 +105,12 @@ def status(session: Session, *, config: Config) -> dict[str, Any]:
     repos = []
     for full_name in config.track.repos:
         rid = save.repo_id(session, full_name=full_name)
+        follow_ups = history_follow_ups(session, repo_id=rid)
         users = [
             {
                 "login": login,
                 "first_sync_done": save.get_state(session, key=f"backfill:{full_name}:{login}"),
-                "history": _history(session, config, full_name, login),
+                "history": _history(session, config, full_name, login, follow_ups),
                 **user_counts(session, repo_id=rid, login=login),
             }
             for login in config.track.users

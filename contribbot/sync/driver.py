@@ -129,6 +129,9 @@ class Driver:
         should_stop: Callable[[], bool] = lambda: False,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Callable[[float], object] = time.sleep,
+        reconcile: bool = False,
+        history_all: bool = False,
+        history_pages: int | None = None,
     ) -> None:
         self.engine = engine
         self.client = client
@@ -142,9 +145,13 @@ class Driver:
         self.fetch = Fetcher(client, clock)
         # history (backfill, reconciliation) over GraphQL unless `[github] graphql = false`
         self.graphql: GraphQLTransport | None = None
-        self.history_budget = HistoryBudget()  # no limit unless the run sets one
         if config.github.graphql is not False:
             self.graphql = GraphQLTransport(client, reserve=config.github.rate_limit_reserve)
+        self.reconcile = reconcile  # search again for what changed (once a day)
+        self.history_all = history_all  # also load what lies before `history_since`
+        # a daemon poll loads at most this many history pages (and CHUNK_TIME of them),
+        # then goes on with the poll; the next poll continues from the checkpoints
+        self.history_budget = HistoryBudget.per_run(history_pages, self.now())
 
     def walk(self, repo: str, walk: Walk, saver: PageSaver, *, key: str | None = None) -> bool:
         """Walk a list to its end (True) or until the planner gives up on it (False)."""

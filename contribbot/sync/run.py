@@ -18,28 +18,23 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from contribbot.activity.history import rederive_if_changed
-from contribbot.config import Config
-from contribbot.github.client import GitHubClient
 from contribbot.github.errors import RUN_ENDING, BadRequest, NotFound, WaitInterrupted
 from contribbot.store import save
 from contribbot.store.models import Issue, Repository
 from contribbot.sync.backfill import HISTORY_TASKS, backfill, backfill_older, reconcile
 from contribbot.sync.driver import (
     Driver,
-    Progress,
     StopRequested,
     SyncResult,
     spend_since,
     usage_mark,
 )
-from contribbot.sync.plan import EventWalk, HistoryBudget, ListWalk, StreamWalk, stream_start
+from contribbot.sync.plan import EventWalk, ListWalk, StreamWalk, stream_start
 from contribbot.sync.savers import (
     TASKS,
     EventSaver,
@@ -75,37 +70,7 @@ HISTORY_ALL_KEY = "history:all:requested"  # `contrib sync --history all` was as
 
 
 class Sync(Driver):
-    """One sync run over the configured repos and users."""
-
-    def __init__(
-        self,
-        *,
-        engine: Engine,
-        client: GitHubClient,
-        config: Config,
-        progress: Progress | None = None,
-        should_stop: Callable[[], bool] = lambda: False,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        sleep: Callable[[float], object] | None = None,
-        reconcile: bool = False,
-        history_all: bool = False,
-        history_pages: int | None = None,
-    ) -> None:
-        extra = {"sleep": sleep} if sleep is not None else {}
-        super().__init__(
-            engine=engine,
-            client=client,
-            config=config,
-            progress=progress,
-            should_stop=should_stop,
-            clock=clock,
-            **extra,
-        )
-        self.reconcile = reconcile
-        self.history_all = history_all  # also load what lies before `history_since`
-        # a daemon poll loads at most this many history pages (and CHUNK_TIME of them),
-        # then goes on with the poll; the next poll continues from the checkpoints
-        self.history_budget = HistoryBudget.per_run(history_pages, self.now())
+    """One sync run over the configured repos and users (its options: `Driver`'s)."""
 
     def run(self) -> SyncResult:
         """Sync every repo; a missing repo is reported and the others go on."""

@@ -1,4 +1,4 @@
-"""[schedule], [workers] and [report] timezone: parsed once into typed values, bad ones named."""
+"""config/values.py: [schedule], [workers] and [report] timezone parsed once into typed values."""
 
 from __future__ import annotations
 

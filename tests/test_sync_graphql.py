@@ -9,13 +9,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from conftest import NOW, TOKEN, load, write_config
 from sqlalchemy import text
+from test_fakehub_graphql import SEARCH, post
 from test_sync import EPOCH, expected, stored
+from test_sync_truth import Wall
 
 from contribbot.errors import ContribError
 from contribbot.fakehub import FakeHub, build_dataset
@@ -51,12 +53,16 @@ def small_hub() -> Iterator[FakeHub]:
         yield running
 
 
-def sync_with(tmp_path: Path, hub, mode: str, *, users=USERS, repos=REPOS, per_page=100):
+def sync_with(tmp_path: Path, hub, mode: str, *, users=USERS, repos=REPOS, per_page=100, wall=None):
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = write_config(tmp_path, hub.base_url, users=users, repos=repos, graphql=mode)
     path.write_text(path.read_text().replace("[database]", f"per_page = {per_page}\n[database]"))
     config = load(path)
-    client = GitHubClient(api_url=hub.base_url, token=TOKEN, backoff_factor=0.01, per_page=per_page)
+    # a fake `wall`: the client's waits and clock go by it (the stand-in's windows too, if set)
+    timed = {"sleep": wall.sleep, "clock": wall.utc} if wall else {}
+    client = GitHubClient(
+        api_url=hub.base_url, token=TOKEN, backoff_factor=0.01, per_page=per_page, **timed
+    )
     engine = open_database(config.database_url())
     sync = Sync(engine=engine, client=client, config=config, clock=hub.now)
     result = sync.run()
@@ -144,11 +150,55 @@ def test_a_502_halves_first_until_the_query_fits(tmp_path, small_hub):
     )
 
 
-def test_rate_limited_waits_for_the_reset_and_goes_on(tmp_path, hub):
+class Waits(Wall):
+    """The shared fake wall clock (the stand-in's GraphQL windows and the client's waits),
+    noting how many queries had been sent at each wait."""
+
+    def __init__(self, hub: FakeHub) -> None:
+        super().__init__()
+        self.hub = hub
+        self.seen: list[int] = []
+        hub.graphql.clock = self.now  # the stand-in's windows reset on this clock only
+
+    def utc(self) -> datetime:
+        """This clock as the client reads it."""
+        return datetime.fromtimestamp(self.t, UTC)
+
+    def sleep(self, seconds: float) -> None:
+        """Note the wait, then let it pass at once."""
+        self.seen.append(len(queries(self.hub)))
+        super().sleep(seconds)
+
+
+def queries(hub: FakeHub) -> list:
+    """The GraphQL requests the stand-in saw, in order."""
+    return [r for r in hub.requests if r.path == "/graphql"]
+
+
+@pytest.mark.parametrize("how", ["budget low", "RATE_LIMITED"])
+def test_rate_limited_waits_for_the_reset_and_goes_on(tmp_path, small_hub, how):
+    hub = small_hub
+    # a fake wall clock shared by the stand-in's 2 s windows and the client's waits: a wait
+    # moves it on, and no window resets behind the client's back however slow the machine
+    wall = Waits(hub)
     hub.graphql.set_limit(3, window_s=2)  # a page costs 1 point: a wait every third query
-    sync, result, engine = sync_with(tmp_path, hub, "true", users=["alice"], repos=REPOS[:1])
+    if how == "RATE_LIMITED":  # someone else spent this window: the first query is refused
+        for _ in range(3):
+            assert post(hub, SEARCH, q="author:bob", first=1).json()["data"]
+    before = len(queries(hub))
+    sync, result, engine = sync_with(
+        tmp_path, hub, "true", users=["alice"], repos=REPOS[:1], wall=wall
+    )
     assert result.exit_code == 0
+    sent = queries(hub)[before:]
+    # refused only when the client had not been told its budget; else it waits before
+    assert [i for i, r in enumerate(sent) if not r.counted] == (
+        [0] if how == "RATE_LIMITED" else []
+    )
+    assert sum(r.points for r in sent) > 6 and len(wall.seen) >= 2
     assert sync.client.usage.waited_s > 0
+    for at in wall.seen:  # the query after each wait is answered: it waited for the reset
+        assert sent[at - before].counted
     assert stored(engine, ["alice"]) == expected(
         hub.dataset, {"alice"}, EPOCH, NOW + timedelta(days=1)
     )

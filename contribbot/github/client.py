@@ -266,6 +266,10 @@ class GitHubClient:
     def _backoff(self, attempt: int) -> float:
         return float(self.backoff_factor * 2 ** (attempt - 1))
 
+    def now(self) -> datetime:
+        """The client's wall clock, which rate-limit resets are compared with."""
+        return self._clock()
+
     def wait(self, seconds: float, why: str) -> None:
         """Wait as the client does (said in the log, counted, ended by a stop request)."""
         self._pause(seconds, why, said=True)

@@ -12,7 +12,7 @@ Waits go through the client's, so a stop request ends them and they are counted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -136,7 +136,7 @@ class GraphQLTransport:
         self.rate = None
 
     def _wait_until(self, reset: datetime | None, why: str) -> None:
-        now = datetime.now(UTC)  # resets are wall-clock times, as the client's
+        now = self.client.now()  # resets are wall-clock times: the client's clock
         wait = SECONDARY_WAIT_S if reset is None else (reset - now).total_seconds() + 1
         if wait > 0:
             self.client.wait(wait, f"rate limit: {why}; waiting {wait:.0f}s for the reset")

@@ -9,7 +9,7 @@ from pathlib import Path
 SQLITE_ONLY = {  # file -> why its SQLite URLs are SQLite's on either engine
     "test_cli.py": "a missing directory for the file; the demo refuses a user's SQLite file",
     "test_config.py": "relative SQLite paths resolve against the config; a junk file",
-    "test_store.py": "SQLite's pragmas (WAL, foreign keys)",
+    "test_store_db.py": "SQLite's pragmas (WAL, foreign keys)",
     "engines.py": "db_url itself",
 }
 

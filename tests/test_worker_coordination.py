@@ -14,7 +14,7 @@ from typing import Any
 from conftest import load, write_config
 from sqlalchemy import delete
 from sqlmodel import Session, select
-from test_worker import REPO, start_worker, wait_for
+from test_app_worker import REPO, start_worker, wait_for
 
 from contribbot.app.units import UnitRunner
 from contribbot.app.worker import worker_engine

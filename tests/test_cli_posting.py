@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import USERS, Standin, cli, config_text
-from test_report_build import TOTAL_OF_KIND, Synced, busiest_week, sync_standin
+from test_app_reports import TOTAL_OF_KIND, Synced, busiest_week, sync_standin
 
 from contribbot.report.model import BALLS, TOTAL_KEYS
 from contribbot.timeutil import shift_week, week_bounds, week_of

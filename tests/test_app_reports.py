@@ -1,7 +1,7 @@
 """The report built from the database: the stand-in's data set synced once, a fixed clock.
 
 Golden files are in tests/golden/standin/. Regenerate them after an intended change with
-``CONTRIBBOT_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_report_build.py`` and read the
+``CONTRIBBOT_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_app_reports.py`` and read the
 diff before committing it.
 """
 

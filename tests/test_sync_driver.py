@@ -77,3 +77,45 @@ def test_an_incomplete_search_keeps_its_checkpoint_and_the_next_run_finishes_it(
         assert save.get_state(session, key=f"backfill:{REPO}:alice") is not None
         numbers = {i["number"] for i in RECORDED["items"]}
         assert {n for n in numbers if save.find_issue(session, repo=REPO, number=n)} == numbers
+
+
+def _tasks(engine: Any, number: int) -> set[str]:
+    from sqlmodel import select
+
+    from contribbot.store.models import SyncTask
+
+    with session_scope(engine) as session:
+        rows = session.exec(select(SyncTask).where(SyncTask.number == number)).all()
+        return {row.kind for row in rows}
+
+
+def test_a_history_search_owes_history_timelines_and_leaves_a_streams_timeline_alone(
+    tmp_path: Path,
+) -> None:
+    """A PR a history search finds owes a `history-timeline` (drained within the history
+    budget). A `timeline` a stream already owes for it stays live (Monday's report needs it),
+    and both kinds owed at once for one PR save cleanly (a rename once broke the unique key)."""
+    from contribbot.sync.backfill import SEARCH_PHASES, _SearchSaver
+
+    config = load(write_config(tmp_path, API, users=["alice"], repos=[REPO]))
+    engine = open_database(config.database_url())
+    sync = Sync(
+        engine=engine, client=Scripted(lambda url: RECORDED), config=config, clock=lambda: NOW
+    )
+    first, second = RECORDED["items"][0], RECORDED["items"][1]
+    prs = [
+        {**item, "pull_request": {"merged_at": None}, "labels": [{"name": "Merged"}]}
+        for item in (first, second)  # landed by a bot's label: its timeline tells the landings
+    ]
+    saver = _SearchSaver(d=sync, repo=REPO, phase=SEARCH_PHASES[0])
+    with session_scope(engine) as session:  # a stream owes #first a live timeline already
+        save.enqueue(session, kind="timeline", repo=REPO, number=first["number"], now=NOW)
+        save.enqueue(session, kind="history-timeline", repo=REPO, number=first["number"], now=NOW)
+    with session_scope(engine) as session:
+        saver.save(session, tuple(prs))
+    assert _tasks(engine, first["number"]) >= {"timeline", "history-timeline"}
+    assert "timeline" not in _tasks(engine, second["number"])
+    assert "history-timeline" in _tasks(engine, second["number"])
+    with session_scope(engine) as session:  # found again by a later search: still fine
+        saver.save(session, tuple(prs))
+    assert _tasks(engine, first["number"]) >= {"timeline", "history-timeline"}

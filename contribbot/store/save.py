@@ -124,8 +124,14 @@ def _id_of(
     return int(found)
 
 
-def save_issue(session: Session, *, data: IssueData, merged_labels: Iterable[str]) -> Issue:
-    """Insert or update an issue/PR (and its PR row)."""
+def save_issue(
+    session: Session,
+    *,
+    data: IssueData,
+    merged_labels: Iterable[str],
+    timeline_kind: str = "timeline",
+) -> Issue:
+    """Insert or update an issue/PR (and its PR row); a timeline it owes is `timeline_kind`."""
     rid = repo_id(session, full_name=data.repo)
     author = (
         account_id(session, login=data.author, github_id=data.author_id, kind=data.author_kind)
@@ -163,7 +169,7 @@ def save_issue(session: Session, *, data: IssueData, merged_labels: Iterable[str
         if owes_timeline(before, data, merged_labels, pr.timeline_at is not None):
             # the sync fetches it for tracked authors' PRs only (sync/savers.py)
             enqueue(
-                session, kind="timeline", repo=data.repo, number=data.number, now=data.updated_at
+                session, kind=timeline_kind, repo=data.repo, number=data.number, now=data.updated_at
             )
     return issue
 

@@ -19,11 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from contribbot.github.parse import parse_issue
 from contribbot.store import save
-from contribbot.store.models import Issue, SyncTask
+from contribbot.store.models import Issue
 from contribbot.sync.driver import Driver, PageSaver
 from contribbot.sync.plan import STREAM_MARGIN, Item, Page, Request, SearchWalk, Step, Walk
 from contribbot.timeutil import utc_z
@@ -115,8 +115,11 @@ class _SearchSaver(PageSaver):
     def save(self, session: Session, items: tuple[Item, ...]) -> int:
         for obj in items:
             data = parse_issue(obj)
-            issue = save.save_issue(
-                session, data=data, merged_labels=self.d.merged_labels(self.repo)
+            issue = save.save_issue(  # a timeline a history search owes is history too
+                session,
+                data=data,
+                merged_labels=self.d.merged_labels(self.repo),
+                timeline_kind="history-timeline",
             )
             kind = self.phase.follow_up(self.d, issue)
             if kind:  # drained within the run's history budget (Sync._drain)
@@ -124,20 +127,7 @@ class _SearchSaver(PageSaver):
                 save.enqueue(
                     session, kind=kind, repo=self.repo, number=issue.number, now=self.d.now()
                 )
-            _timeline_is_history(session, issue)
         return len(items)
-
-
-def _timeline_is_history(session: Session, issue: Issue) -> None:
-    """A timeline save_issue owes for a PR found by a history search is history too."""
-    owed = select(SyncTask).where(
-        col(SyncTask.kind) == "timeline",
-        col(SyncTask.repo_id) == issue.repo_id,
-        col(SyncTask.number) == issue.number,
-    )
-    for task in session.exec(owed).all():
-        task.kind = "history-timeline"
-        session.add(task)
 
 
 def backfill(d: Driver, repo: str, user: str) -> None:

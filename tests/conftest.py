@@ -8,8 +8,9 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
 import tomllib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,6 +94,17 @@ def write_config(tmp_path: Path, base_url: str, **kwargs: object) -> Path:
 def load(path: Path) -> Config:
     text = path.read_text()
     return parse_config(tomllib.loads(text), path=path, text=text)
+
+
+def wait_for(predicate: Callable[[], object], timeout: float) -> bool:
+    """Poll `predicate` every 0.1 s until it is truthy (True) or `timeout` seconds pass (False):
+    a guard against hangs for tests that watch other processes, never a speed check."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def cli(*args: str) -> tuple[int, str, str]:

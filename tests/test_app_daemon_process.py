@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import NOW, TOKEN, cli, load, write_config
+from conftest import NOW, TOKEN, cli, load, wait_for, write_config
 from sqlmodel import func, select
 
 from contribbot.fakehub import FakeHub, build_dataset
@@ -42,15 +42,6 @@ def small_hub() -> Iterator[FakeHub]:
     where the size of the first sync only costs time."""
     with FakeHub(build_dataset(NOW, size="small"), tokens={TOKEN: "alice"}) as running:
         yield running
-
-
-def wait_for(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_daemon_polls_posts_once_refuses_a_twin_and_stops_on_sigterm(tmp_path, small_hub):

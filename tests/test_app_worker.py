@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NOW, cli, load, write_config
+from conftest import NOW, cli, load, wait_for, write_config
 from sqlalchemy import text
 from sqlmodel import Session, select
 
@@ -36,15 +36,6 @@ from contribbot.timeutil import utc_z
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 REPO = "pytorch/tutorials"
 WHERE = "WHERE key = :k"
-
-
-def wait_for(predicate: Any, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 # -- leases ------------------------------------------------------------------------------

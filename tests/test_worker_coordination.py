@@ -11,10 +11,10 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from conftest import load, write_config
+from conftest import load, wait_for, write_config
 from sqlalchemy import delete
 from sqlmodel import Session, select
-from test_app_worker import REPO, start_worker, wait_for
+from test_app_worker import REPO, start_worker
 
 from contribbot.app.units import UnitRunner
 from contribbot.app.worker import worker_engine

@@ -38,7 +38,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -469,21 +468,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _baseline(args: argparse.Namespace, names: Sequence[str]) -> str:
     """Run this benchmark with the code of `args.baseline`; returns what it printed."""
-    rev = subprocess.run(
-        ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", args.baseline],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    print(f"=== before: {args.baseline} ({rev}) ===", flush=True)
+    from suite import export  # a sibling script: bench/ is sys.path[0]
+
     with tempfile.TemporaryDirectory() as tmp:
-        archive = subprocess.run(
-            ["git", "-C", str(REPO_ROOT), "archive", "--format=tar", rev],
-            capture_output=True,
-            check=True,
-        ).stdout
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(tmp, filter="data")
+        rev = export(args.baseline, Path(tmp))
+        print(f"=== before: {args.baseline} ({rev}) ===", flush=True)
         # its migrations ship inside the package, as the wheel does (not the installed ones)
         (Path(tmp) / "contribbot" / "migrations").symlink_to(Path(tmp) / "migrations")
         # this script, on the old code, with its own databases (a newer schema in the

@@ -184,6 +184,9 @@ class GraphQLSaver(PageSaver):
         return Item(item.issue, threads)
 
     def _next_page(self, item: Item, part: str, after: str) -> Thread:
+        """A further page of a long thread: a query like a search page, so it is taken from
+        the run's history budget (the item is still completed: a half thread is not saved)."""
+        self.d.history_budget.take()
         owner, name = item.issue.repo.split("/", 1)
         variables = {"owner": owner, "name": name, "number": item.issue.number}
         variables.update(threadFirst=PAGE, threadAfter=after)

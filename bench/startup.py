@@ -10,6 +10,10 @@ commands make no request).
     .venv/bin/python bench/startup.py --runs 15
     .venv/bin/python bench/startup.py --tree before=/tmp/base --tree after=.
 
+After the table, the floor: the same timing of `python -c "import ..."` for the packages
+every database command needs (pydantic for the config, typer, SQLAlchemy, SQLModel and
+contribbot's table classes), so a target can be read against what the stack itself costs.
+
 `--tree LABEL=PATH` runs a source tree instead of the installed package (PYTHONPATH=PATH;
 the tree needs `contribbot/migrations` to point at its `migrations/`, e.g. a symlink), so
 an old commit and the current one are measured in one run, alternating, on the same
@@ -81,6 +85,34 @@ def run(tree: Tree, args: Sequence[str], cwd: Path) -> tuple[float, float]:
     return seconds, cpu
 
 
+FLOOR: dict[str, str] = {
+    "python -c pass": "pass",
+    "import pydantic": "import pydantic",
+    "import typer": "import typer",
+    "import sqlalchemy": "import sqlalchemy",
+    "import sqlmodel": "import sqlmodel",
+    "+ typer": "import sqlmodel, typer",
+    "+ the tables": "import typer, contribbot.store.models",
+}
+
+
+def run_python(code: str, env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one `python -c CODE`."""
+    started, cpu = time.perf_counter(), _child_cpu()
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+    return time.perf_counter() - started, _child_cpu() - cpu
+
+
+def print_floor(runs: int, tree: Tree) -> None:
+    """Median wall and CPU seconds of importing the stack alone, in fresh processes."""
+    print(f"\nthe floor: imports alone, median of {runs} runs (s, {tree.label})")
+    for label, code in FLOOR.items():
+        timed = [run_python(code, tree.env()) for _ in range(runs + 1)][1:]
+        wall = statistics.median(w for w, _ in timed)
+        cpu = statistics.median(c for _, c in timed)
+        print(f"{label:<22}{wall:>8.3f}{cpu:>7.3f}")
+
+
 def make_demo(tree: Tree, where: Path) -> Path:
     """A demo database for `tree`; returns the config `contrib demo` wrote beside it."""
     where.mkdir(parents=True, exist_ok=True)
@@ -128,6 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             cpu = statistics.median(c for _, c in timed)
             cells += f"{wall:>16.3f}{cpu:>7.3f}"
         print(f"{name:<14}{cells}{TARGETS[name]:>9.1f}")
+    print_floor(args.runs, trees[-1])
     return 0
 
 

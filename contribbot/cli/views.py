@@ -7,10 +7,12 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from contribbot.activity import Contribution
+from contribbot.candidates.render import WIDE
 from contribbot.report.text import one_line
 from contribbot.store.models import Delivery
 
@@ -24,6 +26,19 @@ def print_activity(
     if not items:
         console.print(f"{title}: nothing.")
         return
+    if console.width < WIDE:  # at 80 columns the titles wrapped 14 characters a line
+        console.print(title, style="bold", markup=False)
+        users = max(len(one_line(item.user)) for item in items)
+        whats = max(len(_what(item)) for item in items)
+        for item in items:
+            head = Text(
+                f"{item.at.astimezone(tz):%a %m-%d %H:%M}  {one_line(item.user):<{users}}  "
+            )
+            head.append(f"{_what(item):<{whats}}  ")
+            head.append(f"{item.repo}#{item.number}", style="bold")
+            console.print(head)
+            console.print(Padding(Text(one_line(item.title)), (0, 0, 0, 6)))
+        return
     table = Table(title=title, title_justify="left")
     for column in ("when", "user", "what", "item", "title"):
         if column == "title":
@@ -31,15 +46,18 @@ def print_activity(
         else:
             table.add_column(column, no_wrap=True)
     for item in items:
-        what = item.kind.replace("_", " ") + (f" ({item.state.lower()})" if item.state else "")
         table.add_row(
             f"{item.at.astimezone(tz):%a %m-%d %H:%M}",
             Text(one_line(item.user)),
-            what,
+            _what(item),
             Text(f"{item.repo}#{item.number}"),
             Text(one_line(item.title)),
         )
     console.print(table)
+
+
+def _what(item: Contribution) -> str:
+    return item.kind.replace("_", " ") + (f" ({item.state.lower()})" if item.state else "")
 
 
 def print_status(doc: dict[str, Any], console: Console) -> None:

@@ -8,8 +8,9 @@ import io
 import pytest
 
 from contribbot.candidates.model import Candidate
-from contribbot.candidates.render import WIDE, candidates_table
+from contribbot.candidates.render import candidates_table
 from contribbot.candidates.service import Ranked
+from contribbot.report.text import WIDE_TERMINAL as WIDE
 
 ROWS = [
     Ranked(

@@ -17,7 +17,7 @@ from rich.text import Text
 
 from contribbot.candidates.service import Ranked
 from contribbot.report.render_markdown import escape_markdown, markdown_link
-from contribbot.report.text import one_line
+from contribbot.report.text import WIDE_TERMINAL, one_line
 
 STATUS_TEXT = {
     "free": "free",
@@ -25,9 +25,6 @@ STATUS_TEXT = {
     "taken": "taken",
     "mine": "yours",
 }
-
-
-WIDE = 110  # columns from which the table reads better than the stacked list
 
 
 def candidates_table(rows: Sequence[Ranked], *, title: str) -> Candidates:
@@ -45,7 +42,7 @@ class Candidates:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         """The table or the list, for the width at hand."""
-        if options.max_width >= WIDE:
+        if options.max_width >= WIDE_TERMINAL:
             yield self.table()
             return
         yield Text(self.title, style="bold")

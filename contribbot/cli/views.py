@@ -12,8 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from contribbot.activity import Contribution
-from contribbot.candidates.render import WIDE
-from contribbot.report.text import one_line
+from contribbot.report.text import WIDE_TERMINAL, one_line
 from contribbot.store.models import Delivery
 
 
@@ -26,7 +25,7 @@ def print_activity(
     if not items:
         console.print(f"{title}: nothing.")
         return
-    if console.width < WIDE:  # at 80 columns the titles wrapped 14 characters a line
+    if console.width < WIDE_TERMINAL:  # at 80 columns the titles wrapped 14 characters a line
         console.print(title, style="bold", markup=False)
         users = max(len(one_line(item.user)) for item in items)
         whats = max(len(_what(item)) for item in items)

@@ -34,6 +34,7 @@ ISSUE_KINDS: dict[str, str] = {
     "issue_reopened": "reopened",
 }
 MAX_CANDIDATES = 3
+WIDE_TERMINAL = 110  # columns from which a table reads better than stacked lines
 MINUS = "\N{MINUS SIGN}"
 HOURS_SHOWN_AS_HOURS = 48.0  # below two days, hours read better than "1.6 days"
 

@@ -66,7 +66,8 @@ def print_status(doc: dict[str, Any], console: Console) -> None:
         synced = f"synced {last.replace('T', ' ')[:16]} UTC" if last else "never synced"
         pending = f", {repo['pending_fetches']} fetches pending" if repo["pending_fetches"] else ""
         title = f"{repo['repo']} · {synced} · {repo['items_stored']} issues and PRs stored{pending}"
-        table = Table(title=title, title_justify="left")
+        console.print(Text(title, style="italic"))  # the console's width, not the table's
+        table = Table()
         table.add_column("user", no_wrap=True)
         for column in ("PRs", "issues", "reviews", "comments"):
             table.add_column(column, justify="right")

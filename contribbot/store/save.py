@@ -6,8 +6,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, SQLModel, col, func, select
 
 from contribbot.github.parse import CommentData, IssueData, ReviewData
@@ -23,46 +21,10 @@ from contribbot.store.models import (
     SyncState,
     SyncTask,
 )
+from contribbot.store.upsert import insert_new, row_at
 
 _ACCOUNT_CACHE = "contribbot.accounts"
 _REPO_CACHE = "contribbot.repos"
-
-
-def _insert_new(
-    session: Session, model: type[SQLModel], values: dict[str, Any], key: list[str]
-) -> Any:
-    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING the row's primary key, or None when a
-    row with that key is there already (another worker's, committed while this one waited):
-    two workers saving the same new row both succeed, where select-then-insert let one fail."""
-    session.flush()  # rows this one refers to (foreign keys) go first
-    table = model.__table__  # type: ignore[attr-defined]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=key)
-        .returning(*table.primary_key.columns)
-    )
-    return session.execute(statement).first()
-
-
-def _row(
-    session: Session, model: type[Any], ident: Any, values: dict[str, Any]
-) -> tuple[Any, bool]:
-    """The row of `model` at primary key `ident` (a dict of its columns) holding `values`, and
-    whether it is new: inserted if missing (race-safe, see _insert_new), else updated."""
-    row = session.get(model, ident)
-    if row is None:
-        if _insert_new(session, model, {**ident, **values}, list(ident)) is not None:
-            row = model(**ident, **values)
-            make_transient_to_detached(row)  # stored as it is: no second SELECT
-            session.add(row)
-            return row, True
-        row = session.get(model, ident)  # another worker inserted it first
-        assert row is not None
-    row.sqlmodel_update(values)
-    session.add(row)
-    return row, False
 
 
 def effective_merge(data: IssueData, merged_labels: Iterable[str]) -> tuple[datetime | None, bool]:
@@ -119,7 +81,7 @@ def _id_of(
     """The id `query` finds, or of the row `values` inserted now (race-safe on `key`)."""
     found = session.exec(query).first()
     if found is None:
-        inserted = _insert_new(session, model, values, [key])
+        inserted = insert_new(session, model, values, [key])
         found = inserted[0] if inserted is not None else session.exec(query).one()
     return int(found)
 
@@ -158,14 +120,14 @@ def save_issue(
     }
     stored = session.get(Issue, data.id)
     before = None if stored is None else (stored.state, sorted(stored.labels))
-    issue: Issue = _row(session, Issue, {"id": data.id}, fields)[0]
+    issue: Issue = row_at(session, Issue, {"id": data.id}, fields)[0]
     if data.is_pr:
         pr = session.get(PullRequest, data.id)
         values: dict[str, Any] = {"draft": data.draft}
         if pr is None or pr.timeline_at is None or data.merged_at is not None:
             # else the timeline decides
             values["merged_at"], values["merged_by_label"] = effective_merge(data, merged_labels)
-        pr, _ = _row(session, PullRequest, {"issue_id": data.id}, values)
+        pr, _ = row_at(session, PullRequest, {"issue_id": data.id}, values)
         if owes_timeline(before, data, merged_labels, pr.timeline_at is not None):
             # the sync fetches it for tracked authors' PRs only (sync/savers.py)
             enqueue(
@@ -202,7 +164,7 @@ def save_comment(session: Session, *, data: CommentData, issue_id: int) -> None:
         "body": data.body,
         "html_url": data.html_url,
     }
-    _row(session, Comment, {"id": data.id}, fields)
+    row_at(session, Comment, {"id": data.id}, fields)
 
 
 def save_review(session: Session, *, data: ReviewData, pr_id: int) -> None:
@@ -219,7 +181,7 @@ def save_review(session: Session, *, data: ReviewData, pr_id: int) -> None:
         "submitted_at": data.submitted_at,
         "author_association": data.author_association,
     }
-    _row(session, Review, {"id": data.id}, fields)
+    row_at(session, Review, {"id": data.id}, fields)
 
 
 def get_state(session: Session, *, key: str) -> str | None:
@@ -230,7 +192,7 @@ def get_state(session: Session, *, key: str) -> str | None:
 
 def set_state(session: Session, *, key: str, value: str, now: datetime) -> None:
     """Record a sync fact."""
-    _row(session, SyncState, {"key": key}, {"value": value, "updated_at": now})
+    row_at(session, SyncState, {"key": key}, {"value": value, "updated_at": now})
 
 
 def states_with_prefix(session: Session, *, prefix: str) -> dict[str, SyncState]:
@@ -257,7 +219,7 @@ def set_etag(session: Session, *, key: str, url: str, etag: str | None, now: dat
         return
     row = session.get(HttpCache, key)
     values: dict[str, Any] = {"etag": etag, "updated_at": now}
-    _row(session, HttpCache, {"key": key}, values if row is not None else {**values, "url": url})
+    row_at(session, HttpCache, {"key": key}, values if row is not None else {**values, "url": url})
 
 
 def enqueue(session: Session, *, kind: str, repo: str, number: int, now: datetime) -> None:
@@ -270,7 +232,7 @@ def enqueue(session: Session, *, kind: str, repo: str, number: int, now: datetim
     ).first()
     if exists is None:
         values = {"kind": kind, "repo_id": rid, "number": number, "created_at": now}
-        _insert_new(session, SyncTask, values, ["kind", "repo_id", "number"])
+        insert_new(session, SyncTask, values, ["kind", "repo_id", "number"])
 
 
 def next_task(session: Session, *, repo: str, skip: Iterable[str] = ()) -> SyncTask | None:
@@ -317,7 +279,7 @@ def any_seen_events(session: Session, *, login: str) -> bool:
 def mark_event_seen(session: Session, *, login: str, event_id: int, created_at: datetime) -> None:
     """Remember that an event was handled (idempotent)."""
     values = {"login": login.lower(), "event_id": event_id, "created_at": created_at}
-    _insert_new(session, SeenEvent, values, ["login", "event_id"])
+    insert_new(session, SeenEvent, values, ["login", "event_id"])
 
 
 def prune_seen_events(session: Session, *, login: str, before: datetime) -> None:

@@ -21,10 +21,25 @@ from contribbot.store.models import (
     SyncState,
     SyncTask,
 )
-from contribbot.store.upsert import insert_new, row_at
+from contribbot.store.upsert import Newer, insert_new, row_at, stored_row, upsert
 
 _ACCOUNT_CACHE = "contribbot.accounts"
 _REPO_CACHE = "contribbot.repos"
+DISMISSED = "DISMISSED"  # a review's state once dismissed, for good
+
+
+def is_stale(stored: Issue | Comment, data: IssueData | CommentData) -> bool:
+    """Whether `data` is older than the row saved from it (a late or slow payload: the save
+    kept the stored state, for the newest `updated_at` wins)."""
+    return data.updated_at < stored.updated_at
+
+
+def _updated_after(data: IssueData | CommentData) -> Newer:
+    return lambda stored: is_stale(stored, data)
+
+
+def _dismissed_after(data: ReviewData) -> Newer:
+    return lambda stored: stored.state == DISMISSED != data.state
 
 
 def effective_merge(data: IssueData, merged_labels: Iterable[str]) -> tuple[datetime | None, bool]:
@@ -93,7 +108,9 @@ def save_issue(
     merged_labels: Iterable[str],
     timeline_kind: str = "timeline",
 ) -> Issue:
-    """Insert or update an issue/PR (and its PR row); a timeline it owes is `timeline_kind`."""
+    """Insert or update an issue/PR (and its PR row); a timeline it owes is `timeline_kind`.
+
+    A payload older than the stored row (see is_stale) changes none of its fields."""
     rid = repo_id(session, full_name=data.repo)
     author = (
         account_id(session, login=data.author, github_id=data.author_id, kind=data.author_kind)
@@ -118,16 +135,21 @@ def save_issue(
         "comments": data.comments,
         "html_url": data.html_url,
     }
-    stored = session.get(Issue, data.id)
+    stored = stored_row(session, Issue, {"id": data.id}, locked=True)
     before = None if stored is None else (stored.state, sorted(stored.labels))
-    issue: Issue = row_at(session, Issue, {"id": data.id}, fields)[0]
+    newer = _updated_after(data)
+    issue: Issue = upsert(session, Issue, {"id": data.id}, fields, stored, newer=newer)[0]
     if data.is_pr:
         pr = session.get(PullRequest, data.id)
-        values: dict[str, Any] = {"draft": data.draft}
-        if pr is None or pr.timeline_at is None or data.merged_at is not None:
-            # else the timeline decides
-            values["merged_at"], values["merged_by_label"] = effective_merge(data, merged_labels)
-        pr, _ = row_at(session, PullRequest, {"issue_id": data.id}, values)
+        if pr is None or not is_stale(issue, data):  # an older payload leaves the PR's facts
+            values: dict[str, Any] = {"draft": data.draft}
+            if pr is None or pr.timeline_at is None or data.merged_at is not None:
+                # else the timeline decides
+                merge = effective_merge(data, merged_labels)
+                values["merged_at"], values["merged_by_label"] = merge
+            pr, _ = row_at(session, PullRequest, {"issue_id": data.id}, values)
+        # an older payload owes one too when it differs from the stored row: the PR went
+        # through a state that row never showed (closed and reopened in between, say)
         if owes_timeline(before, data, merged_labels, pr.timeline_at is not None):
             # the sync fetches it for tracked authors' PRs only (sync/savers.py)
             enqueue(
@@ -149,7 +171,7 @@ def comment_unchanged(session: Session, *, data: CommentData) -> bool:
 
 
 def save_comment(session: Session, *, data: CommentData, issue_id: int) -> None:
-    """Insert or update a comment."""
+    """Insert or update a comment (a payload older than the stored one changes nothing)."""
     if data.author is None:
         return
     author = account_id(session, login=data.author, github_id=data.author_id, kind=data.author_kind)
@@ -164,11 +186,13 @@ def save_comment(session: Session, *, data: CommentData, issue_id: int) -> None:
         "body": data.body,
         "html_url": data.html_url,
     }
-    row_at(session, Comment, {"id": data.id}, fields)
+    row_at(session, Comment, {"id": data.id}, fields, newer=_updated_after(data))
 
 
 def save_review(session: Session, *, data: ReviewData, pr_id: int) -> None:
-    """Insert or update a review (PENDING ones are drafts and are not kept)."""
+    """Insert or update a review (PENDING ones are drafts and are not kept). A review has no
+    `updated_at`, but its one change is final: a payload read before its dismissal does not
+    undo it."""
     if data.reviewer is None or data.state == "PENDING":
         return
     reviewer = account_id(
@@ -181,7 +205,7 @@ def save_review(session: Session, *, data: ReviewData, pr_id: int) -> None:
         "submitted_at": data.submitted_at,
         "author_association": data.author_association,
     }
-    row_at(session, Review, {"id": data.id}, fields)
+    row_at(session, Review, {"id": data.id}, fields, newer=_dismissed_after(data))
 
 
 def get_state(session: Session, *, key: str) -> str | None:

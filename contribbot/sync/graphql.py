@@ -213,8 +213,9 @@ class GraphQLSaver(PageSaver):
                     save.save_comment(session, data=comment, issue_id=issue.id)
                     count += 1
         events = item.threads.get(TIMELINE)
-        # a timeline with an event whose id could not be read stays with REST's follow-up
-        if events is not None and events.complete:
+        # a timeline with an event whose id could not be read stays with REST's follow-up,
+        # and so does one read before the stored PR (its owed timeline may be newer)
+        if events is not None and events.complete and not save.is_stale(issue, item.issue):
             count += self._save_events(session, issue, events.items)
         return count
 

@@ -87,10 +87,10 @@ def on_issue(d: Driver, session: Session, repo: str, obj: Item) -> int:
         return 0
     if existing is not None and existing.updated_at == data.updated_at:
         return 0
-    save.save_issue(session, data=data, merged_labels=d.merged_labels(repo))
-    if data.is_pr:
+    issue = save.save_issue(session, data=data, merged_labels=d.merged_labels(repo))
+    if data.is_pr:  # owed for an older payload too: what changed then may not be stored
         save.enqueue(session, kind="reviews", repo=repo, number=data.number, now=d.now())
-    return 1
+    return 0 if save.is_stale(issue, data) else 1
 
 
 def on_issue_comment(d: Driver, session: Session, repo: str, obj: Item) -> int:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_NEEDED = (3, 35, 0)  # INSERT ... RETURNING (store/upsert.py)
 
 
 def driver_url(url: str) -> str:
@@ -34,6 +35,8 @@ def driver_url(url: str) -> str:
 
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout."""
+    if url.startswith("sqlite"):
+        check_sqlite_version(sqlite3.sqlite_version)
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         parent = Path(url.removeprefix("sqlite:///")).parent
         if not parent.is_dir():
@@ -54,6 +57,20 @@ def make_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def check_sqlite_version(found: str) -> None:
+    """Refuse, before anything is opened, a linked SQLite library too old for the saves."""
+    try:
+        version = tuple(int(part) for part in found.split(".")[:3])
+    except ValueError:
+        return  # an odd build string: let SQLite itself say what it lacks
+    if version < SQLITE_NEEDED:
+        needed = ".".join(map(str, SQLITE_NEEDED))
+        raise UsageError(
+            f"database: SQLite {found} is too old; contribbot needs SQLite {needed} or newer"
+            " (Python's sqlite3 module is linked against it), or use PostgreSQL"
+        )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -217,3 +217,24 @@ def test_each_user_prints_on_its_own_page(workdir: Path):
     chromium(workdir, page, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
     pages = re.findall(rb"/Type\s*/Page\b", pdf.read_bytes())
     assert len(pages) == len(users)
+
+
+SUMMARY_PROBE = PROBE.replace(
+    "scrollWidth: doc.scrollWidth, width: view.innerWidth",
+    "inner: report.contentDocument.querySelector('.summary').parentElement.scrollWidth, "
+    "box: report.contentDocument.querySelector('.summary').parentElement.clientWidth",
+)
+
+
+def test_the_summary_fits_a_desktop_window_without_its_own_scroll_bar(
+    workdir: Path, cohort_page: Path
+):
+    probe = workdir / "summary-1200.html"
+    probe.write_text(SUMMARY_PROBE.format(src=cohort_page.name, width=1200), encoding="utf-8")
+    dom = chromium(
+        workdir, probe, "--allow-file-access-from-files", "--virtual-time-budget=5000", "--dump-dom"
+    )
+    found = re.search(r'<pre id="probe">(.*?)</pre>', dom)
+    assert found, dom[-2000:]
+    measured = json.loads(html.unescape(found[1]))
+    assert measured["inner"] <= measured["box"], measured  # eleven columns, no scrolling

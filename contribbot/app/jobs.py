@@ -20,6 +20,7 @@ from contribbot.deliver.service import SendSummary, audience, destinations, plan
 from contribbot.github.client import GitHubClient
 from contribbot.store import save
 from contribbot.store.db import session_scope
+from contribbot.store.keys import failed_key, synced_key
 from contribbot.sync import Progress, Sync, SyncResult
 from contribbot.timeutil import (
     last_daily_fire,
@@ -96,7 +97,10 @@ def sync_and_refresh(
         history_all=history_all,
         history_pages=history_pages,
     ).run()
-    if reconcile and not result.stopped and result.exit_code == 0:
+    # done even when a repo or user failed (a 404 repo, a 422 user): those fail again
+    # tomorrow, while retrying on every poll re-ran every other pair's searches. A pair
+    # whose search came back incomplete keeps its progress and resumes next time
+    if reconcile and not result.stopped:
         with session_scope(engine) as session:
             save.set_state(session, key=RECONCILED_KEY, value=utc_z(clock()), now=clock())
     refreshed = None
@@ -186,14 +190,29 @@ def _reconcile_due(engine: Engine, now: datetime) -> bool:
     return now - last >= RECONCILE_EVERY
 
 
-def synced_since(engine: Engine, config: Config, moment: datetime) -> bool:
-    """True when every tracked repo was synced at or after `moment` (fresh enough to report)."""
+def ready_to_report(engine: Engine, config: Config, moment: datetime, what: str) -> bool:
+    """True when every tracked repo was synced at or after `moment`, or its sync failed
+    after it (a repo that keeps failing, say a 404, must not hold every report back for
+    good: the report goes out, and its "data as of" is that repo's last sync)."""
+    waiting: list[str] = []
+    stale: list[str] = []
     with session_scope(engine) as session:
-        stamps = [
-            parse_github_time(save.get_state(session, key=f"repo:{repo}:synced_at"))
-            for repo in config.track.repos
-        ]
-    return all(stamp is not None and stamp >= moment for stamp in stamps)
+        for repo in config.track.repos:
+            synced = parse_github_time(save.get_state(session, key=synced_key(repo)))
+            failed = parse_github_time(save.get_state(session, key=failed_key(repo)))
+            if synced is not None and synced >= moment:
+                continue
+            (stale if failed is not None and failed >= moment else waiting).append(repo)
+    if waiting:
+        log.info("the %s waits for a sync of %s after it ended", what, ", ".join(waiting))
+        return False
+    if stale:
+        log.warning(
+            "the %s goes out without fresh data for %s: its sync failed (see the log above)",
+            what,
+            ", ".join(stale),
+        )
+    return True
 
 
 def weekly_due(config: Config, now: datetime) -> str | None:
@@ -309,8 +328,9 @@ def deliver_due(
     planned = 0
     week = weekly_due(config, now)
     report_tz = config.report.timezone
-    if week is not None and not synced_since(engine, config, week_bounds(week, report_tz)[1]):
-        log.info("the %s report waits for a sync after the week ended", week)
+    if week is not None and not ready_to_report(
+        engine, config, week_bounds(week, report_tz)[1], f"{week} report"
+    ):
         week = None
     if week is not None:
         planned += deliver_weekly(engine, config, week=week, now=now)
@@ -318,8 +338,11 @@ def deliver_due(
         this_week = shift_week(week, 1, report_tz)
         planned += plan_candidates(engine, config, period=this_week, week=week, now=now)
     day = daily_due(config, now)
-    if day is not None and not synced_since(
-        engine, config, datetime.combine(day + timedelta(days=1), dt_time(0), tzinfo=report_tz)
+    if day is not None and not ready_to_report(
+        engine,
+        config,
+        datetime.combine(day + timedelta(days=1), dt_time(0), tzinfo=report_tz),
+        f"{day} daily report",
     ):
         day = None
     if day is not None:

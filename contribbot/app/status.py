@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from contribbot.config import Config
 from contribbot.secrets import unset_secrets
 from contribbot.store import leases, save
+from contribbot.store.keys import synced_key
 from contribbot.store.models import Account, Comment, Issue, Review, SyncTask
 from contribbot.timeutil import utc_z
 
@@ -118,7 +119,7 @@ def status(session: Session, *, config: Config) -> dict[str, Any]:
         repos.append(
             {
                 "repo": full_name,
-                "last_synced": save.get_state(session, key=f"repo:{full_name}:synced_at"),
+                "last_synced": save.get_state(session, key=synced_key(full_name)),
                 "items_stored": _count(
                     session,
                     select(func.count()).select_from(Issue).where(col(Issue.repo_id) == rid),

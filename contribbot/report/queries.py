@@ -18,6 +18,7 @@ from contribbot.report.facts import PRFacts, RecentPR, ReportFacts, Settings
 from contribbot.report.speed import lookback_start
 from contribbot.report.window import Window, as_of, history_span
 from contribbot.store import save
+from contribbot.store.keys import synced_key
 from contribbot.store.models import (
     Account,
     Comment,
@@ -52,20 +53,17 @@ def load_facts(
         open_prs=open_pr_facts(session, accounts=accounts, as_of=moment),
         recent_prs=recent_prs(session, accounts=accounts, as_of=moment),
         tracked_repo_ids=frozenset(repo_ids(session, repos)),
-        data_as_of=data_as_of(session),
+        data_as_of=data_as_of(session, repos),
         settings=settings,
     )
 
 
-def data_as_of(session: Session) -> datetime | None:
-    """When a tracked repo was last synced (the newest of them); None when never."""
-    stamps = [
-        parse_github_time(row.value)
-        for key, row in save.states_with_prefix(session, prefix="repo:").items()
-        if key.endswith(":synced_at")
-    ]
+def data_as_of(session: Session, repos: Sequence[str]) -> datetime | None:
+    """How fresh the report's data is: the oldest last sync among the tracked repos (a
+    repo whose sync keeps failing shows its age here); None when none was synced."""
+    stamps = [parse_github_time(save.get_state(session, key=synced_key(repo))) for repo in repos]
     known = [s for s in stamps if s is not None]
-    return max(known) if known else None
+    return min(known) if known else None
 
 
 def repo_ids(session: Session, names: Sequence[str]) -> set[int]:

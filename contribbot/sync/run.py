@@ -25,6 +25,7 @@ from sqlmodel import Session
 from contribbot.activity.history import rederive_if_changed
 from contribbot.github.errors import RUN_ENDING, BadRequest, NotFound, WaitInterrupted
 from contribbot.store import save
+from contribbot.store.keys import failed_key, synced_key
 from contribbot.store.models import Issue, Repository
 from contribbot.sync.backfill import HISTORY_TASKS, backfill, backfill_older, reconcile
 from contribbot.sync.driver import (
@@ -107,6 +108,10 @@ class Sync(Driver):
             outcome.error = f"{repo}: {exc}"
         if outcome.error:
             log.error("%s", outcome.error)
+            with self.session() as session:  # a report need not wait for this repo forever
+                save.set_state(
+                    session, key=failed_key(repo), value=utc_z(self.now()), now=self.now()
+                )
             return False
         return True
 
@@ -143,9 +148,7 @@ class Sync(Driver):
             )
         self._drain(repo)
         with self.session() as session:
-            save.set_state(
-                session, key=f"repo:{repo}:synced_at", value=utc_z(self.now()), now=self.now()
-            )
+            save.set_state(session, key=synced_key(repo), value=utc_z(self.now()), now=self.now())
 
     def ensure_repo(self, repo: str) -> None:
         """Check the repository once (its id, spelling) and start its streams' checkpoints."""

@@ -76,16 +76,21 @@ def due(session: Session, *, destination: str, now: datetime, manual: bool) -> l
 
     Pending and in-doubt ones always; failed ones once their backoff has passed; with
     `manual` (`contrib deliveries --retry`, after the user fixed something) every failed
-    one, permanent failures included.
+    one, permanent failures included. Without `manual`, a permanent failure holds back the
+    later parts of its own report (they would arrive without it) but not other reports.
     """
-    statuses = [*OPEN, "failed", "failed_permanent"] if manual else [*OPEN, "failed"]
     rows = session.exec(
         select(Delivery)
-        .where(Delivery.destination == destination, col(Delivery.status).in_(statuses))
+        .where(Delivery.destination == destination)
+        .where(col(Delivery.status).in_([*OPEN, "failed", "failed_permanent"]))
         .order_by(col(Delivery.id))
     )
-    out = []
+    out, held = [], set()
     for row in rows:
+        report = (row.kind, row.subject, row.period)
+        if not manual and (row.status == "failed_permanent" or report in held):
+            held.add(report)
+            continue
         if not manual and row.status == "failed" and not _backed_off(row, now):
             break  # later messages wait behind it, so they never arrive out of order
         out.append(row)

@@ -201,7 +201,9 @@ def _record(session: Any, row: Delivery, result: DeliveryResult, now: datetime) 
         return
     if result.in_doubt:
         status = "sending"
-    elif result.outcome == "failed_permanent":
+    elif result.outcome in ("failed_permanent", "failed_bad_request"):
+        # the same payload would be refused again: it waits for `contrib deliveries
+        # --retry` (after a fix, or a new contribbot), and no longer blocks later reports
         status = "failed_permanent"
     else:
         status = "failed"

@@ -6,7 +6,7 @@
 | 429                                     | retry                | wait `Retry-After`, try again   |
 | 5xx, 408, timeout, dropped connection   | retry                | jittered exponential backoff    |
 | retries used up / wait too long         | `failed_retryable`   | the outbox tries a later run    |
-| 400 (and 413, 422)                      | `failed_bad_request` | our bug: payload logged (ERROR) |
+| 400 (and 413, 422)                      | `failed_bad_request` | payload logged; until --retry   |
 | 401/403/404/410 and other 4xx           | `failed_permanent`   | one line saying what to fix     |
 
 How an answer is read is in responses.py. Webhook URLs and API keys never reach logs,

@@ -311,3 +311,51 @@ def test_a_graphql_timeline_read_before_the_stored_pr_leaves_the_owed_timeline(
         assert session.exec(select(SyncTask.kind)).all() == ["timeline"]
         assert session.exec(select(LifecycleEventRecord)).all() == []
     assert _shown(*_stored(engine))["state"] == "closed"
+
+
+def test_a_task_owed_again_during_its_walk_is_not_finished_by_it(tmp_path: Path) -> None:
+    """A streams unit walks a PR's reviews; meanwhile an events unit (another worker) sees a
+    late review event and owes those reviews again. The walk read the list before that
+    review: finishing must not delete the task, and the next drain reads the list again."""
+    from conftest import NOW, load, write_config
+    from test_sync_driver import API, Scripted
+
+    from contribbot.sync import Sync
+
+    config = load(write_config(tmp_path, API, users=["alice"], repos=[PR.repo]))
+    engine = open_database(config.database_url())
+    _save(engine, PR)
+    with session_scope(engine) as session:
+        save.enqueue(session, kind="reviews", repo=PR.repo, number=PR.number, now=NOW)
+    reviews = f"/repos/{PR.repo}/pulls/{PR.number}/reviews"
+
+    def github(url: str) -> Any:
+        if reviews in url and len([u for u in client.asked if reviews in u]) == 1:
+            with session_scope(engine) as other:  # the events unit, committing mid-walk
+                later = NOW + timedelta(minutes=1)
+                save.enqueue(other, kind="reviews", repo=PR.repo, number=PR.number, now=later)
+        return []
+
+    client = Scripted(github)
+    Sync(engine=engine, client=client, config=config, clock=lambda: NOW)._drain(PR.repo)
+    assert len([u for u in client.asked if reviews in u]) == 2  # read again after the re-owe
+    with session_scope(engine) as session:
+        assert session.exec(select(SyncTask)).all() == []  # and then done
+
+
+def test_delete_task_keeps_a_task_owed_again_since_the_walk_began(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    _save(engine, dataclasses.replace(PR, is_pr=False))
+    with session_scope(engine) as session:
+        save.enqueue(session, kind="comments", repo=PR.repo, number=PR.number, now=T1)
+        task = session.exec(select(SyncTask)).one()
+        task_id, owed_at = task.id, task.created_at
+    with session_scope(engine) as session:
+        save.enqueue(session, kind="comments", repo=PR.repo, number=PR.number, now=T2)
+    with session_scope(engine) as session:
+        save.delete_task(session, task_id=task_id, owed_at=owed_at)
+    with session_scope(engine) as session:
+        assert session.exec(select(SyncTask.id, SyncTask.created_at)).all() == [(task_id, T2)]
+        save.delete_task(session, task_id=task_id, owed_at=T2)
+    with session_scope(engine) as session:
+        assert session.exec(select(SyncTask)).all() == []

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import CursorResult, delete, update
 from sqlmodel import Session, SQLModel, col, func, select
 
 from contribbot.github.parse import CommentData, IssueData, ReviewData
@@ -247,14 +248,18 @@ def set_etag(session: Session, *, key: str, url: str, etag: str | None, now: dat
 
 
 def enqueue(session: Session, *, kind: str, repo: str, number: int, now: datetime) -> None:
-    """Owe a follow-up fetch (idempotent)."""
+    """Owe a follow-up fetch (idempotent). One owed already is marked owed again (its
+    `created_at` becomes `now`), so that a walk of it in flight does not finish it: what
+    that walk read may predate what owes it again (see delete_task)."""
     rid = repo_id(session, full_name=repo)
-    exists = session.exec(
-        select(SyncTask.id).where(
-            SyncTask.kind == kind, SyncTask.repo_id == rid, SyncTask.number == number
+    again = session.execute(
+        update(SyncTask)
+        .where(
+            col(SyncTask.kind) == kind, col(SyncTask.repo_id) == rid, col(SyncTask.number) == number
         )
-    ).first()
-    if exists is None:
+        .values(created_at=now)
+    )
+    if cast(CursorResult[Any], again).rowcount == 0:
         values = {"kind": kind, "repo_id": rid, "number": number, "created_at": now}
         insert_new(session, SyncTask, values, ["kind", "repo_id", "number"])
 
@@ -268,11 +273,13 @@ def next_task(session: Session, *, repo: str, skip: Iterable[str] = ()) -> SyncT
     return session.exec(query.order_by(col(SyncTask.id)).limit(1)).first()
 
 
-def delete_task(session: Session, *, task_id: int) -> None:
-    """A follow-up fetch is done."""
-    task = session.get(SyncTask, task_id)
-    if task is not None:
-        session.delete(task)
+def delete_task(session: Session, *, task_id: int, owed_at: datetime | None = None) -> None:
+    """A follow-up fetch is done: the one owed at `owed_at` (when the walk began), if given;
+    owed again since (another worker's enqueue), it stays for another walk."""
+    query = delete(SyncTask).where(col(SyncTask.id) == task_id)
+    if owed_at is not None:
+        query = query.where(col(SyncTask.created_at) == owed_at)
+    session.execute(query)
 
 
 def pending_tasks(session: Session, *, repo: str) -> int:

@@ -222,10 +222,10 @@ class Sync(Driver):
                 if parent is None or not kind.wanted(self, session, parent):
                     session.delete(task)  # gone, not a PR after all, or not a tracked author's
                     continue
-                parent_id = parent.id
+                parent_id, owed_at = parent.id, task.created_at
             walk = ListWalk(kind.path.format(repo=repo, number=number), self.client.per_page)
             try:
-                self.walk(repo, walk, TaskSaver(self, kind, parent_id, task_id))
+                self.walk(repo, walk, TaskSaver(self, kind, parent_id, task_id, owed_at))
             except NotFound:
                 log.info("%s#%d: not found; skipping", repo, number)
                 with self.session() as session:

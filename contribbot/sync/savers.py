@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -264,6 +265,7 @@ class TaskSaver(PageSaver):
     kind: TaskKind
     parent_id: int
     task_id: int
+    owed_at: datetime | None = None  # the task's created_at when the walk began
 
     def save(self, session: Session, items: tuple[Item, ...]) -> int:
         """The page's items under their parent."""
@@ -272,5 +274,5 @@ class TaskSaver(PageSaver):
         return self.kind.save(self.d, session, parent, items)
 
     def finish(self, session: Session) -> None:
-        """Nothing more is owed."""
-        save.delete_task(session, task_id=self.task_id)
+        """Nothing more is owed (unless it was owed again during the walk)."""
+        save.delete_task(session, task_id=self.task_id, owed_at=self.owed_at)

@@ -10,8 +10,8 @@ from sqlalchemy import CursorResult, delete, update
 from sqlmodel import Session, SQLModel, col, func, select
 
 from contribbot.github.parse import CommentData, IssueData, ReviewData
+from contribbot.store.accounts import account_id
 from contribbot.store.models import (
-    Account,
     Comment,
     HttpCache,
     Issue,
@@ -24,7 +24,6 @@ from contribbot.store.models import (
 )
 from contribbot.store.upsert import Newer, insert_new, row_at, stored_row, upsert
 
-_ACCOUNT_CACHE = "contribbot.accounts"
 _REPO_CACHE = "contribbot.repos"
 DISMISSED = "DISMISSED"  # a review's state once dismissed, for good
 
@@ -78,17 +77,6 @@ def repo_id(session: Session, *, full_name: str) -> int:
     query = select(Repository.id).where(func.lower(Repository.full_name) == key)
     cache[key] = _id_of(session, query, Repository, {"full_name": full_name}, "full_name")
     return cache[key]
-
-
-def account_id(session: Session, *, login: str, github_id: int | None, kind: str) -> int:
-    """The row id of `login`, created on first use."""
-    cache: dict[str, int] = session.info.setdefault(_ACCOUNT_CACHE, {})
-    if login in cache:
-        return cache[login]
-    query = select(Account.id).where(Account.login == login)
-    values = {"login": login, "github_id": github_id, "kind": kind}
-    cache[login] = _id_of(session, query, Account, values, "login")
-    return cache[login]
 
 
 def _id_of(

@@ -14,6 +14,10 @@ from datetime import datetime
 # Review states GitHub reports; PENDING reviews are drafts only their author sees.
 REVIEW_STATES = ("APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING")
 MEMBER = "MEMBER"
+# GitHub numbers a PR twice: the issues API's `id` (/issues, /search/issues) and the pulls
+# API's (/pulls, GraphQL's PullRequest.databaseId/fullDatabaseId), from separate sequences,
+# so the two always differ. The stand-in's pulls id is its issue id plus this.
+PULL_ID_OFFSET = 700_000_000
 
 
 @dataclass(slots=True)
@@ -172,6 +176,11 @@ class Issue:
     review_comments: list[ReviewComment] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
     reactions: dict[str, int] = field(default_factory=dict)  # content -> count
+
+    @property
+    def pull_id(self) -> int:
+        """The pulls API's id of a PR (never equal to any issue id: see PULL_ID_OFFSET)."""
+        return PULL_ID_OFFSET + self.id
 
     @property
     def merged(self) -> bool:

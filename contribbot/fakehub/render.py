@@ -99,8 +99,8 @@ class Renderer(BaseRenderer):
         }
         body: JSON = {
             "url": api,
-            "id": pr.id,
-            "node_id": node_id("PR", pr.id),
+            "id": pr.pull_id,  # the pulls API's id, not the issue's
+            "node_id": node_id("PR", pr.pull_id),
             "html_url": self.html(pr),
             "diff_url": f"{self.html(pr)}.diff",
             "patch_url": f"{self.html(pr)}.patch",

@@ -64,6 +64,11 @@ class Context:
     rate_limit: Callable[[], JSON]
 
 
+def big_int(value: int) -> str:
+    """A `BigInt` as GitHub serializes it: a string (it may not fit 32 bits)."""
+    return str(value)
+
+
 def resolve_field(source: Any, info: GraphQLResolveInfo[Any], **args: Any) -> Any:
     """Look the field up in a dict; call it with the arguments when it is a function."""
     value = source.get(info.field_name) if isinstance(source, dict) else None
@@ -224,10 +229,13 @@ def issue_node(ctx: Context, issue: Issue) -> JSON:
     state = issue.state.upper()
     if issue.is_pr and issue.merged_at is not None:
         state = "MERGED"
+    # a PR's database id is the pulls API's, not the issues API's (GitHub's two sequences)
+    ident = issue.pull_id if issue.is_pr else issue.id
     node: JSON = {
         "__typename": kind,
-        "id": node_id("PR" if issue.is_pr else "I", issue.id),
-        "databaseId": issue.id,
+        "id": node_id("PR" if issue.is_pr else "I", ident),
+        "databaseId": ident,
+        "fullDatabaseId": big_int(ident),
         "number": issue.number,
         "title": issue.title,
         "body": issue.body,
@@ -274,6 +282,7 @@ def _comment(ctx: Context, comment: Comment) -> JSON:
         "__typename": "IssueComment",
         "id": node_id("IC", comment.id),
         "databaseId": comment.id,
+        "fullDatabaseId": big_int(comment.id),
         "author": _actor(ctx, comment.user),
         "authorAssociation": ctx.ds.association(comment.repo, comment.user),
         "body": comment.body,
@@ -302,6 +311,7 @@ def _review(ctx: Context, review: Review) -> JSON:
         "__typename": "PullRequestReview",
         "id": node_id("PRR", review.id),
         "databaseId": review.id,
+        "fullDatabaseId": big_int(review.id),
         "author": _actor(ctx, review.user),
         "authorAssociation": ctx.ds.association(review.repo, review.user),
         "state": review.state,

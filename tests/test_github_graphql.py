@@ -89,7 +89,7 @@ def test_search_text_uses_the_rest_qualifiers_and_sorts_oldest_first():
 
 NODE = {
     "__typename": "PullRequest",
-    "databaseId": 7,
+    "fullDatabaseId": "7",  # the pulls id: a placeholder until REST gives the issues id
     "number": 3,
     "title": "Fix",
     "body": "b",
@@ -131,7 +131,7 @@ NODE = {
 def test_a_pull_request_node_parses_like_rest_would_give_it():
     issue = parse_graphql_issue(NODE)
     assert (issue.id, issue.repo, issue.number, issue.is_pr, issue.state) == (
-        7,
+        -7,
         "o/r",
         3,
         True,

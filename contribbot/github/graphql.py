@@ -33,7 +33,8 @@ _PAGE_INFO = "pageInfo { hasNextPage endCursor }"
 _COMMENTS = (
     "comments(first: $threadFirst, after: $threadAfter) { totalCount "
     + _PAGE_INFO
-    + f" nodes {{ databaseId author {_ACTOR} authorAssociation createdAt updatedAt body url }} }}"
+    + f" nodes {{ fullDatabaseId author {_ACTOR} authorAssociation createdAt updatedAt"
+    " body url } }"
 )
 # All of a PR's reviews, also on PRs the user only reviewed: the report's "everyone else
 # in these repos" time to first review needs the others' (`reviews(author: LOGIN)` would
@@ -41,7 +42,7 @@ _COMMENTS = (
 _REVIEWS = (
     "reviews(first: $threadFirst, after: $threadAfter) { "
     + _PAGE_INFO
-    + f" nodes {{ databaseId author {_ACTOR} authorAssociation state submittedAt }} }}"
+    + f" nodes {{ fullDatabaseId author {_ACTOR} authorAssociation state submittedAt }} }}"
 )
 _TIMELINE = (
     "timelineItems(first: $threadFirst, after: $threadAfter, itemTypes: ["
@@ -56,8 +57,11 @@ _TIMELINE = (
     f" ... on MergedEvent {{ id createdAt actor {_ACTOR} commit {{ oid }} }} }} }}"
 )
 _SELECTIONS = {COMMENTS: _COMMENTS, REVIEWS: _REVIEWS, TIMELINE: _TIMELINE}
+# Issue, PullRequest, IssueComment and PullRequestReview: `fullDatabaseId` (a BigInt, sent
+# as a string); `databaseId` is 32-bit, deprecated on PullRequest and PullRequestReview, and
+# review and comment ids have outgrown it. Users and bots have only `databaseId`.
 _COMMON = (
-    f"databaseId number title body createdAt updatedAt closedAt url authorAssociation"
+    f"fullDatabaseId number title body createdAt updatedAt closedAt url authorAssociation"
     f" author {_ACTOR} repository {{ nameWithOwner }}"
     " labels(first: 100) { nodes { name } } assignees(first: 100) { nodes { login } }"
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from contribbot.github.parse import (
     comment_row,
     issue_row,
     parse_review,
+    pull_placeholder,
 )
 from contribbot.timeutil import parse_github_time
 
@@ -152,7 +153,9 @@ def parse_graphql_issue(node: dict[str, Any]) -> IssueData:
         comments=int((node.get("comments") or {}).get("totalCount") or 0),
         merged_at=parse_github_time(node.get("mergedAt")) if is_pr else None,
     )
-    return issue_row(node, facts, GRAPHQL)
+    row = issue_row(node, facts, GRAPHQL)
+    # a PullRequest's fullDatabaseId is its pulls id, not the issues id REST keys it on
+    return replace(row, id=pull_placeholder(row.id)) if is_pr else row
 
 
 def _event(obj: dict[str, Any]) -> LifecycleEvent | None:

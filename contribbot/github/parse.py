@@ -148,7 +148,7 @@ class Spelling:
 
 
 _NAMES = {  # Spelling's field: (REST's name, GraphQL's)
-    "id": ("id", "databaseId"),
+    "id": ("id", "fullDatabaseId"),  # a BigInt: GraphQL sends it as a string
     "author": ("user", "author"),
     "association": ("author_association", "authorAssociation"),
     "created": ("created_at", "createdAt"),
@@ -181,6 +181,18 @@ def required_time(text: str | None) -> datetime:
     if moment is None:
         raise ValueError("missing timestamp")
     return moment
+
+
+def pull_placeholder(pulls_id: int) -> int:
+    """The row id of a PR known only by its pulls API id (GraphQL's `fullDatabaseId` of a
+    PullRequest), until a REST payload gives its issues API id: GitHub numbers a PR in both
+    sequences and the two always differ, so the placeholder is negative, never a REST id."""
+    return -abs(pulls_id)
+
+
+def is_placeholder(ident: int) -> bool:
+    """Whether a stored issue id is a PR's placeholder (see pull_placeholder)."""
+    return ident < 0
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -10,6 +11,7 @@ from sqlalchemy import CursorResult, delete, update
 from sqlmodel import Session, SQLModel, col, func, select
 
 from contribbot.github.parse import CommentData, IssueData, ReviewData
+from contribbot.store import identity
 from contribbot.store.accounts import account_id
 from contribbot.store.models import (
     Comment,
@@ -101,6 +103,7 @@ def save_issue(
 
     A payload older than the stored row (see is_stale) changes none of its fields."""
     rid = repo_id(session, full_name=data.repo)
+    data = replace(data, id=identity.issue_key(session, repo_id=rid, data=data))  # REST's id
     author = (
         account_id(session, login=data.author, github_id=data.author_id, kind=data.author_kind)
         if data.author

@@ -27,21 +27,29 @@ from contribbot.sync import Sync
 
 USERS = ["alice", "bob"]
 REPOS = ["pytorch/pytorch", "pytorch/tutorials"]
+# An item is named by its (repo, number), not its row id: GraphQL gives a PR's pulls id, not
+# the issues id REST keys it on, so a PR only GraphQL has seen waits under a placeholder id
+# (store/identity.py) until REST's first payload re-keys it. Issues keep comparing ids.
+_ITEM = """(select xr.full_name || '#' || x.number from issue x
+    join repository xr on xr.id = x.repo_id where x.id = {})"""
 ROWS = {
-    "issues": """select r.full_name, i.number, i.id, i.is_pr, i.title, i.body, i.state,
+    "issues": """select r.full_name, i.number, case when i.is_pr then 0 else i.id end, i.is_pr,
+        i.title, i.body, i.state,
         i.state_reason, a.login, i.author_association, i.created_at, i.updated_at,
         i.closed_at, i.labels, i.assignees, i.comments, i.html_url, p.draft, p.merged_at,
         p.merged_by_label
         from issue i join repository r on r.id = i.repo_id
         left join account a on a.id = i.author_id left join pullrequest p on p.issue_id = i.id""",
-    "comments": """select c.id, c.kind, c.issue_id, a.login, c.created_at, c.updated_at,
-        c.author_association, c.body, c.html_url
+    "comments": f"""select c.id, c.kind, {_ITEM.format("c.issue_id")}, a.login, c.created_at,
+        c.updated_at, c.author_association, c.body, c.html_url
         from comment c join account a on a.id = c.author_id""",
-    "reviews": """select v.id, v.pr_id, a.login, a.kind, v.state, v.submitted_at,
-        v.author_association from review v join account a on a.id = v.reviewer_id""",
-    "lifecycle_events": """select id, issue_id, event, label, actor, commit_id, created_at
-        from lifecycle_event""",
-    "landings_and_reverts": "select issue_id, kind, at, by_label from pr_lifecycle",
+    "reviews": f"""select v.id, {_ITEM.format("v.pr_id")}, a.login, a.kind, v.state,
+        v.submitted_at, v.author_association
+        from review v join account a on a.id = v.reviewer_id""",
+    "lifecycle_events": f"""select id, {_ITEM.format("issue_id")}, event, label, actor,
+        commit_id, created_at from lifecycle_event""",
+    "landings_and_reverts": f"""select {_ITEM.format("issue_id")}, kind, at, by_label
+        from pr_lifecycle""",
 }
 
 

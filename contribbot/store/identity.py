@@ -67,7 +67,9 @@ def rekey(session: Session, *, old: int, new: int) -> None:
     checks them at once: the old row steps aside (a negative number), the new row is added,
     the children are pointed at it, the old row goes."""
     session.flush()  # pending changes first: what follows bypasses the session
-    row = dict(session.execute(select(_ISSUE).where(_ISSUE.c.id == old)).mappings().one())
+    # locked (PostgreSQL): another worker's child rows for `old` wait, then fail and retry
+    locked = select(_ISSUE).where(_ISSUE.c.id == old).with_for_update()
+    row = dict(session.execute(locked).mappings().one())
     session.execute(update(_ISSUE).where(_ISSUE.c.id == old).values(number=-row["number"]))
     session.execute(insert(_ISSUE).values({**row, "id": new}))
     columns = referencing_columns()

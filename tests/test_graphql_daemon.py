@@ -40,6 +40,9 @@ def test_mondays_report_goes_out_on_time_while_a_long_backfill_runs(
     monkeypatch.setattr(jobs, "HISTORY_PAGES_PER_POLL", 10)
     assert NOW < MONDAY_9 - timedelta(minutes=1)
     hub.advance(MONDAY_9 - timedelta(seconds=30) - hub.now())  # the daemon starts at 08:59:30
+    # REST's backfill searches ~90 times: at 30 a minute the client would sleep for real
+    # (twice ~55 s) between the daemon's LATENCY-clocked requests; rate waits are tested elsewhere
+    hub.set_rate_limit(1000, window_s=60, resource="search")
 
     def clock() -> datetime:
         return hub.now() + LATENCY * len(hub.requests)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import pickle
 import time
 import tomllib
 from collections.abc import Callable, Iterator, Sequence
@@ -54,9 +55,31 @@ def _drop_test_databases(request: pytest.FixtureRequest) -> Iterator[None]:
         drop_databases(tmp)
 
 
+_WORLDS: dict[str, bytes] = {}
+
+
+def world_copy(size: str = "default") -> Dataset:
+    """A fresh copy of the stand-in's data set at NOW (build_dataset(NOW, size=size)).
+
+    Built once per process and kept pickled: unpickling is several times faster than building,
+    and each caller gets its own copy to change (a hub's mutations, add_reverts)."""
+    if size not in _WORLDS:
+        _WORLDS[size] = pickle.dumps(build_dataset(NOW, size=size), pickle.HIGHEST_PROTOCOL)
+    return pickle.loads(_WORLDS[size])  # noqa: S301 (our own bytes)
+
+
 @pytest.fixture
 def hub() -> Iterator[FakeHub]:
-    with FakeHub(now=NOW, tokens={TOKEN: "alice"}) as running:
+    """The default world (2,970 issues) on loopback."""
+    with FakeHub(world_copy(), tokens={TOKEN: "alice"}) as running:
+        yield running
+
+
+@pytest.fixture
+def small_hub() -> Iterator[FakeHub]:
+    """The small world (340 issues, the same stories): for tests whose checks do not grow
+    with the repository; a test's first sync of the tracked users costs the same in both."""
+    with FakeHub(world_copy("small"), tokens={TOKEN: "alice"}) as running:
         yield running
 
 
@@ -146,7 +169,7 @@ def standin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Standin]:
     with open(directory / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the other workers wait for the first one's sync
         if (directory / "synced").exists():
-            dataset = build_dataset(NOW)  # deterministic: the same data set the hub served
+            dataset = world_copy()  # deterministic: the same data set the hub served
         else:
             dataset = _sync_standin(directory)
             (directory / "synced").touch()
@@ -160,7 +183,7 @@ def _sync_standin(directory: Path) -> Dataset:
     from contribbot.store.db import open_database
     from contribbot.sync import Sync
 
-    with FakeHub(now=NOW, tokens={TOKEN: "alice"}) as hub:
+    with FakeHub(world_copy(), tokens={TOKEN: "alice"}) as hub:
         config = load(write_config(directory, hub.base_url))
         engine = open_database(config.database_url())
         client = GitHubClient(api_url=hub.base_url, token=TOKEN, backoff_factor=0.01)

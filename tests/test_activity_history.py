@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import NOW, TOKEN, cli, load, write_config
+from conftest import NOW, TOKEN, cli, load, world_copy, write_config
 
 from contribbot.activity import account_ids, contributions
 from contribbot.activity.history import rederive_if_changed
-from contribbot.fakehub import FakeHub, build_dataset
+from contribbot.fakehub import FakeHub
 from contribbot.fakehub.model import Issue
 from contribbot.github.client import GitHubClient
 from contribbot.report.pulls import open_prs
@@ -28,7 +28,7 @@ EPOCH = datetime(2000, 1, 1, tzinfo=NOW.tzinfo)
 def hub() -> Iterator[FakeHub]:
     """The small world (the same stories, a ninth of the issues): these tests follow the PRs
     they open themselves, so the rest of the world only has to be there, not be big."""
-    with FakeHub(build_dataset(NOW, size="small"), tokens={TOKEN: "alice"}) as running:
+    with FakeHub(world_copy("small"), tokens={TOKEN: "alice"}) as running:
         yield running
 
 

@@ -7,15 +7,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import NOW, TOKEN, cli, load, wait_for, write_config
+from conftest import NOW, cli, load, wait_for, write_config
 from sqlmodel import func, select
 
-from contribbot.fakehub import FakeHub, build_dataset
 from contribbot.fakehub.sink import Sink
 from contribbot.store.db import open_database, session_scope
 from contribbot.store.models import Comment, Issue, Review
@@ -34,14 +32,6 @@ def start(*args: str, cwd: Path) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-@pytest.fixture
-def small_hub() -> Iterator[FakeHub]:
-    """The small world (the same stories, a ninth of the issues): for the daemon's scheduling,
-    where the size of the first sync only costs time."""
-    with FakeHub(build_dataset(NOW, size="small"), tokens={TOKEN: "alice"}) as running:
-        yield running
 
 
 def test_daemon_polls_posts_once_refuses_a_twin_and_stops_on_sigterm(tmp_path, small_hub):

@@ -74,16 +74,16 @@ def test_status_counts_a_rest_backfills_queued_follow_ups(tmp_path):
     """A REST history loading in chunks (the daemon's polls): `contrib status` adds the
     `history-*` follow-ups queued in the repo, and says "all history" only once they are
     fetched."""
-    from conftest import NOW, TOKEN, load, write_config
+    from conftest import TOKEN, load, world_copy, write_config
     from sqlalchemy import text
 
     from contribbot.app.status import status
-    from contribbot.fakehub import FakeHub, build_dataset
+    from contribbot.fakehub import FakeHub
     from contribbot.github.client import GitHubClient
     from contribbot.store.db import open_database, session_scope
     from contribbot.sync import Sync
 
-    with FakeHub(build_dataset(NOW, size="small"), tokens={TOKEN: "alice"}) as hub:
+    with FakeHub(world_copy("small"), tokens={TOKEN: "alice"}) as hub:
         path = write_config(tmp_path, hub.base_url, users=["alice"], repos=["pytorch/pytorch"])
         path.write_text(path.read_text().replace("[database]", "per_page = 10\n[database]"))
         config = load(path)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NOW, cli, load, wait_for, write_config
+from conftest import NOW, cli, load, wait_for, world_copy, write_config
 from sqlalchemy import text
 from sqlmodel import Session, select
 
@@ -24,7 +24,6 @@ from contribbot.app import runtime
 from contribbot.app.units import plan
 from contribbot.app.worker import worker_engine
 from contribbot.fakehub import FakeHub
-from contribbot.fakehub.dataset import build_dataset
 from contribbot.fakehub.sink import Sink
 from contribbot.store import leases
 from contribbot.store.db import open_database, session_scope
@@ -174,7 +173,7 @@ def load_config_for(*, users: list[str], repos: list[str]) -> Any:
 @pytest.fixture(scope="module")
 def world() -> Any:
     """A static world with 200 tracked users (generated accounts of the small data set)."""
-    dataset = build_dataset(NOW, 7, "small")
+    dataset = world_copy("small")
     users = sorted(
         login
         for login, account in dataset.accounts.items()

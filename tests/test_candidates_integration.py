@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NOW, TOKEN, cli, load, write_config
+from conftest import NOW, TOKEN, cli, load, world_copy, write_config
 from rich.console import Console
 from sqlalchemy import Engine
 from sqlmodel import select
@@ -27,7 +27,7 @@ from contribbot.candidates.refresh import REFRESHED_KEY, RefreshResult, refresh_
 from contribbot.candidates.render import candidates_markdown, candidates_table
 from contribbot.candidates.service import Ranked, rank
 from contribbot.config import Config
-from contribbot.fakehub import Dataset, FakeHub, build_dataset
+from contribbot.fakehub import Dataset, FakeHub
 from contribbot.fakehub import Issue as HubIssue
 from contribbot.github.client import GitHubClient
 from contribbot.store import save
@@ -140,13 +140,13 @@ def records(engine: Engine) -> dict[int, CandidateRecord]:
 def hub() -> Iterator[FakeHub]:
     """The small world (the same kinds of candidate, a ninth of the issues), for the tests
     that sync or refresh on their own and read what to expect from its data set."""
-    with FakeHub(build_dataset(NOW, size="small"), tokens={TOKEN: "alice"}) as running:
+    with FakeHub(world_copy("small"), tokens={TOKEN: "alice"}) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    with FakeHub(now=NOW, tokens={TOKEN: "alice"}) as hub:
+    with FakeHub(world_copy(), tokens={TOKEN: "alice"}) as hub:
         path = write_config(tmp_path_factory.mktemp("world"), hub.base_url, users=USERS)
         config = load(path)
         engine = open_database(config.database_url())

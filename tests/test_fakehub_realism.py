@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import world_copy
 
 from contribbot.fakehub import FakeHub
 from contribbot.fakehub.realism import (
@@ -23,7 +24,9 @@ AUTH = {"Authorization": "token test-token"}
 
 
 def _hub(realism: Realism) -> FakeHub:
-    return FakeHub(now=NOW, tokens={"test-token": "alice"}, realism=realism)
+    if realism.reverts:  # the hub adds reverts to a data set it builds itself
+        return FakeHub(now=NOW, tokens={"test-token": "alice"}, realism=realism)
+    return FakeHub(world_copy(), tokens={"test-token": "alice"}, realism=realism)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import NOW, cli, load, write_config
+from conftest import cli, load, world_copy, write_config
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from engines import ON_POSTGRES
@@ -50,7 +50,7 @@ def app_key() -> bytes:
 
 @pytest.fixture
 def app_hub(app_key: bytes):  # type: ignore[no-untyped-def]
-    with FakeHub(now=NOW, tokens={"test-token": "alice"}) as hub:
+    with FakeHub(world_copy(), tokens={"test-token": "alice"}) as hub:
         hub.apps.register(
             app_id=APP_ID,
             public_key_pem=public_of(app_key),

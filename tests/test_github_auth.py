@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import NOW, TOKEN, cli, load, write_config
+from conftest import NOW, TOKEN, cli, load, world_copy, write_config
 from engines import db_url
 from test_sync import EPOCH, expected
 
@@ -110,7 +110,7 @@ def test_anonymous_true_syncs_without_a_token_and_says_so(
     tmp_path: Path, fake_gh: Path, monkeypatch, caplog
 ) -> None:
     monkeypatch.setenv("PATH", str(fake_gh.parent / "empty"))
-    with FakeHub(now=NOW, tokens={TOKEN: "alice"}) as hub:
+    with FakeHub(world_copy(), tokens={TOKEN: "alice"}) as hub:
         config = load(_config(tmp_path, hub.base_url, github="anonymous = true\n"))
         with caplog.at_level(logging.WARNING):
             client = runtime.github_client(config)

@@ -7,7 +7,7 @@ import logging
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
-from conftest import NOW, load, write_config
+from conftest import load, world_copy, write_config
 
 from contribbot.app import runtime
 from contribbot.app.budgets import DatabaseBoard
@@ -41,7 +41,7 @@ def sync(config):
 
 
 def test_a_revoked_token_is_set_aside_and_the_others_finish_the_sync(tmp_path, caplog):
-    with FakeHub(now=NOW, tokens=TOKENS) as hub:
+    with FakeHub(world_copy(), tokens=TOKENS) as hub:
         config = pool_config(tmp_path, hub, ["tok-a", "revoked", "tok-c"])
         with caplog.at_level(logging.ERROR, logger="contribbot.github"):
             pool, result = sync(config)
@@ -59,7 +59,7 @@ def test_a_revoked_token_is_set_aside_and_the_others_finish_the_sync(tmp_path, c
 
 
 def test_each_url_stays_on_the_token_that_holds_its_etag(tmp_path):
-    with FakeHub(now=NOW, tokens=TOKENS) as hub:
+    with FakeHub(world_copy(), tokens=TOKENS) as hub:
         config = pool_config(tmp_path, hub, list(TOKENS))
         sync(config)
         hub.clear_requests()
@@ -74,7 +74,7 @@ def test_each_url_stays_on_the_token_that_holds_its_etag(tmp_path):
 
 
 def test_no_token_goes_over_its_budget_and_the_work_moves_to_the_others(tmp_path):
-    with FakeHub(now=NOW, tokens=TOKENS, rate_limit=130) as hub:
+    with FakeHub(world_copy(), tokens=TOKENS, rate_limit=130) as hub:
         # alice and bob's first sync costs about 300 core requests: more than two tokens have
         config = pool_config(tmp_path, hub, list(TOKENS))
         pool, result = sync(config)

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import NOW, TOKEN, cli, copy_standin, load, write_config
+from conftest import NOW, TOKEN, cli, copy_standin, load, world_copy, write_config
 
 from contribbot.activity import contributions
-from contribbot.fakehub import Dataset, FakeHub, build_dataset
+from contribbot.fakehub import Dataset, FakeHub
 from contribbot.github.client import GitHubClient
 from contribbot.store.db import open_database, session_scope
 from contribbot.sync import Sync
@@ -23,14 +23,14 @@ EPOCH = datetime(2000, 1, 1, tzinfo=NOW.tzinfo)
 def hub() -> Iterator[FakeHub]:
     """The small world (340 issues, the same stories): what these tests check does not
     grow with the repository, and a sync of it is several times faster."""
-    with FakeHub(build_dataset(NOW, size="small"), tokens={TOKEN: "alice"}) as running:
+    with FakeHub(world_copy("small"), tokens={TOKEN: "alice"}) as running:
         yield running
 
 
 @pytest.fixture
 def big_hub() -> Iterator[FakeHub]:
     """The default world (2,970 issues): where a cost must be small next to the repo's."""
-    with FakeHub(now=NOW, tokens={TOKEN: "alice"}) as running:
+    with FakeHub(world_copy(), tokens={TOKEN: "alice"}) as running:
         yield running
 
 

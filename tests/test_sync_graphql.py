@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from test_sync import EPOCH, expected, stored
 from test_sync_truth import Wall
 
 from contribbot.errors import ContribError
-from contribbot.fakehub import FakeHub, build_dataset
+from contribbot.fakehub import FakeHub
 from contribbot.github.client import GitHubClient
 from contribbot.store.db import open_database
 from contribbot.sync import Sync
@@ -51,14 +50,6 @@ ROWS = {
     "landings_and_reverts": f"""select {_ITEM.format("issue_id")}, kind, at, by_label
         from pr_lifecycle""",
 }
-
-
-@pytest.fixture
-def small_hub() -> Iterator[FakeHub]:
-    """The small world (the same stories, 340 issues): for the tests whose checks do not
-    grow with the repository (those comparing whole databases or costs keep `hub`)."""
-    with FakeHub(build_dataset(NOW, size="small"), tokens={TOKEN: "alice"}) as running:
-        yield running
 
 
 def sync_with(tmp_path: Path, hub, mode: str, *, users=USERS, repos=REPOS, per_page=100, wall=None):

@@ -22,11 +22,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import NOW, TOKEN, cli, load, write_config
+from conftest import TOKEN, cli, load, world_copy, write_config
 from engines import copy_database
 from test_sync_graphql import dump
 
-from contribbot.fakehub import FakeHub, build_dataset
+from contribbot.fakehub import FakeHub
 from contribbot.github.client import GitHubClient, Response
 from contribbot.store import save
 from contribbot.store.db import open_database, session_scope
@@ -66,7 +66,7 @@ class CrashingClient(GitHubClient):
 
 @pytest.fixture
 def small_hub():
-    with FakeHub(build_dataset(NOW, size="small"), tokens={TOKEN: "alice"}) as hub:
+    with FakeHub(world_copy("small"), tokens={TOKEN: "alice"}) as hub:
         hub.set_rate_limit(10_000, resource="search")
         yield hub
 

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import NOW, TOKEN, cli, load, write_config
+from conftest import TOKEN, cli, load, world_copy, write_config
 
-from contribbot.fakehub import FakeHub, build_dataset
+from contribbot.fakehub import FakeHub
 from contribbot.fakehub.events import EVENT_ID_BASE
 from contribbot.fakehub.realism import Realism
 from contribbot.fakehub.reverts import add_reverts
@@ -147,7 +147,7 @@ def test_first_sync_and_polls_find_every_contribution(
     case: str, sync_mode: str, tmp_path: Path
 ) -> None:
     realism = Realism.all() if case == "all" else Realism.only(case)
-    dataset = build_dataset(NOW, size="small")
+    dataset = world_copy("small")
     if realism.reverts:
         add_reverts(dataset, realism.seed)
     with FakeHub(dataset, tokens={TOKEN: "alice"}, realism=realism) as hub:

@@ -70,3 +70,26 @@ def test_a_failing_repo_does_not_make_the_daily_reconciliation_run_on_every_poll
         assert polled.result.exit_code == 1  # the hidden repo fails every time
         reconciled.append(polled.reconciled)
     assert reconciled == [False, True, False, False]  # once a day, not every poll
+
+
+def test_a_workers_streams_unit_records_the_failure_so_the_report_goes_out(tmp_path, hub):
+    from contribbot.app.units import UnitRunner
+    from contribbot.github.errors import NotFound
+
+    with Sink() as sink:
+        config, engine, client = setup(tmp_path, hub, sink)
+        jobs.sync_and_refresh(engine, config, client, clock=lambda: NOW)
+        hub.hide_repo(GONE)
+        runner = UnitRunner(
+            engine=engine,
+            config=config,
+            client=client,
+            clock=lambda: MONDAY,
+            should_stop=lambda: False,
+            sleep=lambda s: None,
+        )
+        runner.run("streams", "streams:pytorch/pytorch")
+        with pytest.raises(NotFound):  # the unit fails, and its worker retries it later
+            runner.run("streams", f"streams:{GONE}")
+        planned, _ = jobs.deliver_due(engine, config, clock=lambda: MONDAY)
+        assert planned == 1 and len(sink.posts) == 1  # the report does not wait for it

@@ -24,6 +24,7 @@ from sqlmodel import col, select
 from contribbot.app import jobs, runtime
 from contribbot.config import Config
 from contribbot.github.client import GitHubClient
+from contribbot.github.errors import BadRequest, NotFound
 from contribbot.store import leases, save
 from contribbot.store.db import session_scope
 from contribbot.store.leases import UnitSpec
@@ -134,8 +135,12 @@ class UnitRunner:
         if waiting:
             return UnitResult(f"{repo}: waits for {len(waiting)} first syncs", self.poll / 30)
         sync = self._sync()
-        sync.ensure_repo(repo)
-        sync.poll_repo(repo)
+        try:
+            sync.ensure_repo(repo)
+            sync.poll_repo(repo)
+        except (NotFound, BadRequest):  # the unit fails; the reports need not wait for it
+            sync.mark_failed(repo)
+            raise
         with session_scope(self.engine) as session:  # as the daemon posts after a poll
             leases.nudge(session, keys=["deliver"], now=self.clock())
         return UnitResult(f"{repo}: {sync.result.items} items saved")

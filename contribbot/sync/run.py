@@ -108,12 +108,15 @@ class Sync(Driver):
             outcome.error = f"{repo}: {exc}"
         if outcome.error:
             log.error("%s", outcome.error)
-            with self.session() as session:  # a report need not wait for this repo forever
-                save.set_state(
-                    session, key=failed_key(repo), value=utc_z(self.now()), now=self.now()
-                )
+            self.mark_failed(repo)
             return False
         return True
+
+    def mark_failed(self, repo: str) -> None:
+        """Record that syncing `repo` itself failed now (not found, 403, SAML...): a report
+        waits for each repo's sync after its period, or for such a failure, not forever."""
+        with self.session() as session:
+            save.set_state(session, key=failed_key(repo), value=utc_z(self.now()), now=self.now())
 
     def _sync_repo(self, repo: str) -> None:
         self._ensure_repo(repo)

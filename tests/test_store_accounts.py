@@ -107,3 +107,18 @@ def test_the_same_payload_twice_changes_nothing(tmp_path):
     data = comment(1, "alice", ALICE)
     save_comments(engine, data, data, dataclasses.replace(data, body="edited"))
     assert logins(engine) == {1: "maintainer", ALICE: "alice"}
+
+
+def test_an_older_database_with_two_rows_of_one_account_goes_on_with_the_current_login(tmp_path):
+    engine = engine_with_an_issue(tmp_path)
+    with session_scope(engine) as session:  # as the login-keyed code left a rename
+        session.add(Account(login="alice", github_id=ALICE, kind="User"))
+        session.add(Account(login="alice-dev", github_id=ALICE, kind="User"))
+    save_comments(engine, comment(1, "alice-dev", ALICE), comment(2, "alice-dev", ALICE))
+    assert sorted(logins_of(engine)) == ["alice", "alice-dev", "maintainer"]  # nothing renamed
+    assert set(authors(engine).values()) == {"alice-dev"}
+
+
+def logins_of(engine) -> list[str]:
+    with session_scope(engine) as session:
+        return [a.login for a in session.exec(select(Account)).all()]

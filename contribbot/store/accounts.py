@@ -31,10 +31,15 @@ def account_id(session: Session, *, login: str, github_id: int | None, kind: str
 
 def _account_id(session: Session, login: str, github_id: int | None, kind: str) -> int:
     by_login = _locked(session, col(Account.login) == login)
+    if by_login is not None and by_login.id is not None:
+        # this login's row is this account's (older databases may hold a second row of the
+        # same id under an earlier login: the current login's row is the one to go on with)
+        if github_id is None or by_login.github_id == github_id:
+            return by_login.id
     if github_id is None:
-        return by_login.id if by_login and by_login.id else _insert(session, login, None, kind)
+        return _insert(session, login, None, kind)
     by_id = _locked(session, col(Account.github_id) == github_id)
-    if by_login is not None and by_login is not by_id:
+    if by_login is not None:
         if by_login.github_id is None and by_id is None:  # first seen without its id
             by_login.github_id = github_id
             session.add(by_login)
@@ -43,10 +48,9 @@ def _account_id(session: Session, login: str, github_id: int | None, kind: str) 
         _step_aside(session, by_login)  # the login is another account's now
     if by_id is None:
         return _insert(session, login, github_id, kind)
-    if by_id.login != login:  # renamed
-        by_id.login = login
-        session.add(by_id)
-        session.flush()
+    by_id.login = login  # renamed
+    session.add(by_id)
+    session.flush()
     assert by_id.id is not None
     return by_id.id
 

@@ -3,11 +3,12 @@ hold back neither the weekly report nor the other repos' once-a-day reconciliati
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import TOKEN, load, write_config
+from conftest import TOKEN, cli, load, write_config
 
 from contribbot.app import jobs
 from contribbot.fakehub import FakeHub
@@ -57,6 +58,18 @@ def test_the_weekly_report_goes_out_though_one_repo_keeps_failing(tmp_path, hub,
         with session_scope(engine) as session:  # the report says how old its data is
             assert data_as_of(session, config.track.repos) == NOW
             assert data_as_of(session, ["pytorch/pytorch"]) == MONDAY
+        # and `contrib status` says which repo failed, when and why
+        code, out, err = cli("status", "--config", str(tmp_path / "contrib.toml"), "-f", "json")
+        assert code == 0, err
+        failed = {r["repo"]: r["last_failed"] for r in json.loads(out)["repos"]}
+        assert failed["pytorch/pytorch"] is None
+        assert failed[GONE]["at"] == "2026-11-23T09:30:00Z"
+        assert "not found" in failed[GONE]["why"]
+        code, out, _ = cli("status", "--config", str(tmp_path / "contrib.toml"))
+        assert (
+            code == 0
+            and f"last sync failed 2026-11-23 09:30 UTC: {GONE}: repository not found" in out
+        )
 
 
 def test_a_failing_repo_does_not_make_the_daily_reconciliation_run_on_every_poll(tmp_path, hub):

@@ -12,9 +12,9 @@ from sqlmodel import Session, col, select
 from contribbot.config import Config
 from contribbot.secrets import unset_secrets
 from contribbot.store import leases, save
-from contribbot.store.keys import synced_key
+from contribbot.store.keys import failed_key, failure_key, synced_key
 from contribbot.store.models import Account, Comment, Issue, Review, SyncTask
-from contribbot.timeutil import utc_z
+from contribbot.timeutil import parse_github_time, utc_z
 
 
 def _count(session: Session, query: Any) -> int:
@@ -101,6 +101,16 @@ def _phase_count(config: Config) -> int:
     return len(SEARCH_PHASES)
 
 
+def _last_failed(session: Session, repo: str) -> dict[str, str | None] | None:
+    """When and why the repo's sync last failed, if that was after its last complete sync."""
+    failed = save.get_state(session, key=failed_key(repo))
+    synced = parse_github_time(save.get_state(session, key=synced_key(repo)))
+    failed_at = parse_github_time(failed)
+    if failed_at is None or (synced is not None and synced >= failed_at):
+        return None
+    return {"at": failed, "why": save.get_state(session, key=failure_key(repo))}
+
+
 def status(session: Session, *, config: Config) -> dict[str, Any]:
     """The `contrib status --format json` document."""
     repos = []
@@ -120,6 +130,7 @@ def status(session: Session, *, config: Config) -> dict[str, Any]:
             {
                 "repo": full_name,
                 "last_synced": save.get_state(session, key=synced_key(full_name)),
+                "last_failed": _last_failed(session, full_name),
                 "items_stored": _count(
                     session,
                     select(func.count()).select_from(Issue).where(col(Issue.repo_id) == rid),

@@ -138,8 +138,8 @@ class UnitRunner:
         try:
             sync.ensure_repo(repo)
             sync.poll_repo(repo)
-        except (NotFound, BadRequest):  # the unit fails; the reports need not wait for it
-            sync.mark_failed(repo)
+        except (NotFound, BadRequest) as exc:  # the unit fails; the reports need not wait
+            sync.mark_failed(repo, f"{repo}: {exc}")
             raise
         with session_scope(self.engine) as session:  # as the daemon posts after a poll
             leases.nudge(session, keys=["deliver"], now=self.clock())

@@ -67,6 +67,10 @@ def print_status(doc: dict[str, Any], console: Console) -> None:
         pending = f", {repo['pending_fetches']} fetches pending" if repo["pending_fetches"] else ""
         title = f"{repo['repo']} · {synced} · {repo['items_stored']} issues and PRs stored{pending}"
         console.print(Text(title, style="italic"))  # the console's width, not the table's
+        if repo.get("last_failed"):
+            failed = repo["last_failed"]
+            when = str(failed["at"]).replace("T", " ")[:16]
+            console.print(Text(f"last sync failed {when} UTC: {failed['why'] or '?'}", "red"))
         table = Table()
         table.add_column("user", no_wrap=True)
         for column in ("PRs", "issues", "reviews", "comments"):

@@ -12,3 +12,8 @@ def synced_key(repo: str) -> str:
 def failed_key(repo: str) -> str:
     """When a sync of `repo` last failed on the repo itself (not found, 403, SAML...)."""
     return f"repo:{repo}:failed_at"
+
+
+def failure_key(repo: str) -> str:
+    """Why that sync failed: the one line the run logged (it names no secret)."""
+    return f"repo:{repo}:failed_why"

@@ -25,7 +25,7 @@ from sqlmodel import Session
 from contribbot.activity.history import rederive_if_changed
 from contribbot.github.errors import RUN_ENDING, BadRequest, NotFound, WaitInterrupted
 from contribbot.store import save
-from contribbot.store.keys import failed_key, synced_key
+from contribbot.store.keys import failed_key, failure_key, synced_key
 from contribbot.store.models import Issue, Repository
 from contribbot.sync.backfill import HISTORY_TASKS, backfill, backfill_older, reconcile
 from contribbot.sync.driver import (
@@ -108,15 +108,17 @@ class Sync(Driver):
             outcome.error = f"{repo}: {exc}"
         if outcome.error:
             log.error("%s", outcome.error)
-            self.mark_failed(repo)
+            self.mark_failed(repo, outcome.error)
             return False
         return True
 
-    def mark_failed(self, repo: str) -> None:
-        """Record that syncing `repo` itself failed now (not found, 403, SAML...): a report
-        waits for each repo's sync after its period, or for such a failure, not forever."""
+    def mark_failed(self, repo: str, why: str) -> None:
+        """Record that syncing `repo` itself failed now, and why (not found, 403, SAML...): a
+        report waits for each repo's sync after its period, or for such a failure, not forever,
+        and `contrib status` shows it."""
         with self.session() as session:
             save.set_state(session, key=failed_key(repo), value=utc_z(self.now()), now=self.now())
+            save.set_state(session, key=failure_key(repo), value=why, now=self.now())
 
     def _sync_repo(self, repo: str) -> None:
         self._ensure_repo(repo)

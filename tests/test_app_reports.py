@@ -12,7 +12,6 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,6 +21,7 @@ from engines import copy_database, db_url
 from rich.console import Console
 from sqlalchemy import Engine
 from sqlmodel import Session, select
+from test_report_render import parse
 from test_sync import expected
 
 from contribbot.app.reports import make_report
@@ -412,32 +412,12 @@ def test_titles_with_markdown_html_and_emoji_are_escaped(synced, fmt):
     elif fmt == "terminal.txt":
         assert title in " ".join(out.split())  # shown as it is, not as markup
     elif fmt == "html.html":
-        parsed = _parse(out)
+        parsed = parse(out)
         assert "script" not in parsed.tags and title in parsed.text
         assert "<script>" not in out
     else:
         assert "<script>" not in out and "**nn.Linear**" not in out
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out and "🎉" in out
-
-
-class _Page(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-
-def _parse(page: str) -> _Page:
-    parser = _Page()
-    parser.feed(page)
-    parser.close()
-    return parser
 
 
 def test_a_week_still_going_on_does_not_break_the_streak(synced):

@@ -59,7 +59,10 @@ class Issue(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("repo_id", "number"),
         Index("ix_issue_author_created_pr", "author_id", "created_at", "is_pr"),
-        Index("ix_issue_author_closed", "author_id", "closed_at"),
+        # the report reads these without touching the table (migration 0008)
+        Index("ix_issue_author_closed_state", "author_id", "closed_at", "state", "is_pr", "id"),
+        Index("ix_issue_id_pr_author", "id", "is_pr", "author_id"),
+        Index("ix_issue_created_pr_repo", "created_at", "is_pr", "id", "repo_id", "author_id"),
         Index("ix_issue_repo_updated", "repo_id", "updated_at"),
     )
 
@@ -85,7 +88,7 @@ class Issue(SQLModel, table=True):
 class PullRequest(SQLModel, table=True):
     """PR-only facts. `merged_at` is when it landed: GitHub's merge, or a merged label on close."""
 
-    __table_args__ = (Index("ix_pr_merged_issue", "merged_at", "issue_id"),)
+    __table_args__ = (Index("ix_pr_merged_issue_timeline", "merged_at", "issue_id", "timeline_at"),)
 
     issue_id: int = Field(primary_key=True, foreign_key="issue.id", sa_type=BigInteger)
     draft: bool = Field(default=False)
@@ -138,7 +141,7 @@ class Review(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_review_reviewer_submitted_pr", "reviewer_id", "submitted_at", "pr_id", "state"),
-        Index("ix_review_pr", "pr_id", "submitted_at"),
+        Index("ix_review_pr_reviewer", "pr_id", "submitted_at", "reviewer_id", "state"),
     )
 
     id: int = Field(primary_key=True, sa_type=BigInteger)

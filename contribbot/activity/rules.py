@@ -257,7 +257,7 @@ def contributions(
             state=row.state,
             merged_by_label=bool(row.by_label),
         )
-        for row in session.execute(query)
+        for row in session.connection().execute(query)
     ]
     return sorted(rows, key=lambda c: (c.at, c.user, KINDS.index(c.kind), c.repo, c.number))
 

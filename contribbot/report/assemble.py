@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from contribbot.report.facts import ReportFacts
@@ -71,8 +72,9 @@ def _user(
     speed: Speed,
 ) -> UserReport:
     weekly = facts.weekly.get(login.lower()) or [dict.fromkeys(TOTAL_KEYS, 0)] * len(span.weeks)
+    contributed = [sum(_contribution_counts(week)) for week in weekly]
     previous_start, previous_end = window.previous()
-    chart, chart_weeks = _chart(weekly, span.weeks)
+    chart, chart_weeks = _chart(contributed, span.weeks)
     settings = facts.settings
     goals = settings.goals.get(login, {})
     return UserReport(
@@ -89,8 +91,10 @@ def _user(
         time_to_merge_hours=speed.merge,
         repo_time_to_first_review_hours=speed.others_first_review,
         repo_time_to_merge_hours=speed.others_merge,
-        streak_weeks=_streak(weekly, None, in_progress=span.in_progress),
-        merged_streak_weeks=_streak(weekly, "prs_merged", in_progress=span.in_progress),
+        streak_weeks=_streak(contributed, in_progress=span.in_progress),
+        merged_streak_weeks=_streak(
+            [week["prs_merged"] for week in weekly], in_progress=span.in_progress
+        ),
         goals=_goals(goals, weekly),
         candidates=tuple(facts.candidates.get(login, ())[: settings.candidates]),
         history=chart,
@@ -99,17 +103,16 @@ def _user(
 
 
 def _chart(
-    weekly: Sequence[Mapping[str, int]], weeks: Sequence[str]
+    contributed: Sequence[int], weeks: Sequence[str]
 ) -> tuple[tuple[int, ...], tuple[str, ...]]:
     """The last HISTORY_WEEKS for the chart; none for a user with nothing in the lookback."""
-    if not any(map(_contributions, weekly)):
+    if not any(contributed):
         return (), ()  # "No history yet." reads better than a flat line
-    recent = weekly[-HISTORY_WEEKS:]
-    return tuple(map(_contributions, recent)), tuple(weeks[-HISTORY_WEEKS:])
+    return tuple(contributed[-HISTORY_WEEKS:]), tuple(weeks[-HISTORY_WEEKS:])
 
 
-def _contributions(week: Mapping[str, int]) -> int:
-    return sum(week[k] for k in CONTRIBUTION_KEYS)
+# one week's counts of the kinds that are contributions (a revert is not one)
+_contribution_counts = itemgetter(*CONTRIBUTION_KEYS)
 
 
 def _totals(
@@ -122,12 +125,12 @@ def _totals(
     return Totals(**counts)
 
 
-def _streak(weekly: Sequence[Mapping[str, int]], key: str | None, *, in_progress: bool) -> int:
-    """Weeks in a row, back from the last, with a contribution (key None) or with `key`.
+def _streak(values: Sequence[int], *, in_progress: bool) -> int:
+    """Weeks in a row, back from the last, with a count above zero (`values` per week).
 
     A week still in progress without one yet does not break the streak (nor extend it).
     """
-    values = [_contributions(week) if key is None else week[key] for week in weekly]
+    values = list(values)
     if in_progress and values and values[-1] == 0:
         values.pop()
     count = 0

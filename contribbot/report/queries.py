@@ -6,10 +6,11 @@ agree by construction. ``contribbot.report.assemble`` turns these facts into the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CompoundSelect, func, select, type_coerce, union_all
+from sqlalchemy import CompoundSelect, Executable, func, select, type_coerce, union_all
 from sqlmodel import Session, col
 
 from contribbot.activity import TOTAL_OF_KIND, account_ids, contributions, counts_by_period
@@ -56,6 +57,11 @@ def load_facts(
         data_as_of=data_as_of(session, repos),
         settings=settings,
     )
+
+
+def _rows(session: Session, query: Executable) -> Iterable[Any]:
+    """Core rows through the session's connection: the ORM's per-row loading costs more."""
+    return session.connection().execute(query)
 
 
 def data_as_of(session: Session, repos: Sequence[str]) -> datetime | None:
@@ -105,7 +111,8 @@ def _open_pr_ids(user_ids: Sequence[int], as_of: datetime) -> CompoundSelect[tup
 def _pr_facts(
     session: Session, ids: CompoundSelect[tuple[int]], accounts: dict[int, str], as_of: datetime
 ) -> dict[int, PRFacts]:
-    rows = session.execute(
+    rows = _rows(
+        session,
         select(
             col(Issue.id),
             col(Repository.full_name),
@@ -118,7 +125,7 @@ def _pr_facts(
         )
         .join(PullRequest, col(PullRequest.issue_id) == Issue.id)
         .join(Repository, col(Repository.id) == Issue.repo_id)
-        .where(col(Issue.id).in_(ids), col(Issue.created_at) < as_of)
+        .where(col(Issue.id).in_(ids), col(Issue.created_at) < as_of),
     )
     return {
         pr_id: PRFacts(repo, number, title, url, accounts[author_id], opened_at, draft)
@@ -131,10 +138,11 @@ def _apply_lifecycle(
 ) -> None:
     """From the timeline: a PR whose last event by as_of is a landing or close was not open
     then (a later re-open moved its closed_at); one whose last event is a revert is `reverted`."""
-    rows = session.execute(
+    rows = _rows(
+        session,
         select(col(PRLifecycle.issue_id), col(PRLifecycle.kind), col(PRLifecycle.at))
         .where(col(PRLifecycle.issue_id).in_(ids), col(PRLifecycle.at) < as_of)
-        .order_by(col(PRLifecycle.at), col(PRLifecycle.id))
+        .order_by(col(PRLifecycle.at), col(PRLifecycle.id)),
     )
     last: dict[int, tuple[str, datetime]] = {pr_id: (kind, at) for pr_id, kind, at in rows}
     for pr_id, (kind, at) in last.items():
@@ -150,11 +158,12 @@ def _add_reviews(
     session: Session, facts: dict[int, PRFacts], ids: CompoundSelect[tuple[int]], as_of: datetime
 ) -> None:
     """Submitted reviews before as_of; the author's own count as replies (review threads)."""
-    rows = session.execute(
+    rows = _rows(
+        session,
         select(col(Review.pr_id), col(Account.login), col(Review.state), col(Review.submitted_at))
         .join(Account, col(Account.id) == Review.reviewer_id)
         .where(col(Review.pr_id).in_(ids), col(Review.submitted_at) < as_of)
-        .where(col(Review.state) != "PENDING")  # not submitted: nobody has seen it
+        .where(col(Review.state) != "PENDING"),  # not submitted: nobody has seen it
     )
     for pr_id, reviewer, state, at in rows:
         fact = facts.get(pr_id)
@@ -169,11 +178,12 @@ def _add_author_comments(
     session: Session, facts: dict[int, PRFacts], ids: CompoundSelect[tuple[int]], as_of: datetime
 ) -> None:
     """The author's conversation and inline comments before as_of: replies to reviewers."""
-    rows = session.execute(
+    rows = _rows(
+        session,
         select(col(Comment.issue_id), col(Comment.created_at))
         .join(Issue, col(Issue.id) == Comment.issue_id)
         .where(col(Comment.issue_id).in_(ids), col(Comment.created_at) < as_of)
-        .where(col(Comment.author_id) == col(Issue.author_id))
+        .where(col(Comment.author_id) == col(Issue.author_id)),
     )
     for pr_id, at in rows:
         if pr_id in facts:  # not opened after as_of
@@ -210,5 +220,5 @@ def recent_prs(session: Session, *, accounts: dict[int, str], as_of: datetime) -
     logins = {account_id: login.lower() for account_id, login in accounts.items()}
     return [
         RecentPR(repo_id, logins.get(author_id) if author_id is not None else None, *times)
-        for repo_id, author_id, *times in session.execute(query)
+        for repo_id, author_id, *times in _rows(session, query)
     ]

@@ -9,12 +9,13 @@ an escape sequence, a bidi override or "[bold]" in a title stays inert text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import assert_never
 
-from rich.cells import cell_len
+from rich.cells import cell_len, get_character_cell_size
 from rich.color import ColorSystem
 from rich.console import COLOR_SYSTEMS, Console
 from rich.style import Style
@@ -349,7 +350,18 @@ def _fit(word: str, room: int) -> int:
 
 
 def _cells(text: str) -> int:
-    return len(text) if text.isascii() else cell_len(text)
+    """Terminal cells of `text`, as rich counts them, measuring only the characters that
+    may not be one cell wide (every bullet line has one: rich measured the whole line)."""
+    if text.isascii():
+        return len(text)
+    if "\u200d" in text or "\ufe0f" in text:  # joined or emoji-styled: rich's grapheme rules
+        return cell_len(text)
+    others = _MAYBE_NOT_ONE_CELL.findall(text)
+    return len(text) - len(others) + sum(map(get_character_cell_size, others))
+
+
+# a subset of what rich itself counts as one cell wide without measuring
+_MAYBE_NOT_ONE_CELL = re.compile("[^\x20-\x7e\xa0-\xac\xae-\u02ff]")
 
 
 @lru_cache(maxsize=4096)

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import repeat
 
 from contribbot.report.facts import RecentPR
 
@@ -116,7 +117,7 @@ def _kth(
     while low < high:
         middle = (low + high) // 2
         value = everything[middle]
-        at_most = sum(bisect_right(p, value) for p in pools) - bisect_right(own, value)
+        at_most = sum(map(bisect_right, pools, repeat(value))) - bisect_right(own, value)
         if at_most > k:
             high = middle
         else:

@@ -7,11 +7,11 @@ and links, `counts_by_period()` lets the database count them per week.
 from __future__ import annotations
 
 import functools
-from bisect import bisect_right
-from collections import Counter
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import (
@@ -28,6 +28,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.types import NullType
 from sqlmodel import Session, col
 
@@ -145,9 +146,16 @@ def _events(
 ) -> CompoundSelect[Any]:
     """THE contribution rules: every event of `user_ids` with since <= at < until.
 
-    `contributions()` lists these events and `counts_by_period()` counts them, so
-    `contrib activity` and the report cannot disagree.
+    `contributions()` lists these events and `counts_by_period()` counts them (each kind
+    on its own), so `contrib activity` and the report cannot disagree.
     """
+    return union_all(*_event_kinds(user_ids, since, until, detail=detail))
+
+
+def _event_kinds(
+    user_ids: Sequence[int], since: datetime, until: datetime, *, detail: bool
+) -> tuple[Select[Any], ...]:
+    """The rules of `_events`, one SELECT per kind of event."""
     event = functools.partial(_event, detail)
     by_users = col(Issue.author_id).in_(user_ids)
     opened = event(
@@ -228,7 +236,7 @@ def _events(
         .where(col(Comment.author_id).in_(user_ids), col(Comment.kind) == "issue")
         .where(_window(Comment.created_at, since, until))
     )
-    return union_all(opened, merged, closed, landed_or_reverted, reviewed, commented)
+    return opened, merged, closed, landed_or_reverted, reviewed, commented
 
 
 def contributions(
@@ -267,27 +275,39 @@ def counts_by_period(
 ) -> dict[str, list[dict[str, int]]]:
     """Per user (lower-cased login), the totals (prs_opened, ...) in each period.
 
-    Period i is edges[i] <= at < edges[i + 1] (edges ascending). The database hands back
-    each event's (user, kind, time) as stored, compared with the edges as the database
-    stores them (the same comparison its WHERE makes): no datetime per event, and no
-    per-row CASE to group by in SQL, which cost more than the bisection here.
+    Period i is edges[i] <= at < edges[i + 1] (edges ascending). Each kind of event comes
+    back as one row per (user, kind) holding its times as stored, which are compared with
+    the edges as the database stores them (the comparison its WHERE makes): sorted, then
+    bisected once per edge. No datetime and no Python step per event (a year of a
+    500-user cohort is 113,000 of them), and no per-row CASE to group by in SQL.
     """
     periods = len(edges) - 1
     out = {u.lower(): [dict.fromkeys(TOTAL_KEYS, 0) for _ in range(periods)] for u in users}
     accounts = account_ids(session, users)
     if not accounts or periods < 1:
         return out
-    events = _events(list(accounts), edges[0], edges[-1], detail=False).subquery()
     dialect = session.get_bind().dialect
     to_stored = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
     keys = [to_stored(edge) if to_stored else edge for edge in edges]
-    counts: Counter[tuple[int, str, int]] = Counter(
-        (user_id, kind, bisect_right(keys, at) - 1)
-        # through the connection: Core rows, without the ORM's per-row loading
-        for user_id, kind, at in session.connection().execute(
-            select(events.c.user_id, events.c.kind, type_coerce(events.c.at, NullType()))
-        )
-    )
-    for (user_id, kind, index), count in counts.items():
-        out[accounts[user_id].lower()][index][TOTAL_OF_KIND[kind]] += count
+    # through the connection: Core rows, without the ORM's per-row loading
+    connection = session.connection()
+    for part in _event_kinds(list(accounts), edges[0], edges[-1], detail=False):
+        rows: Iterable[Any] = connection.execute(_times_by_user_and_kind(part, dialect))
+        for user_id, kind, times in rows:
+            stamps = sorted(times.split(",") if isinstance(times, str) else times)
+            before = list(map(bisect_left, repeat(stamps), keys))  # events before each edge
+            weeks, total = out[accounts[user_id].lower()], TOTAL_OF_KIND[kind]
+            for index in range(periods):
+                weeks[index][total] += before[index + 1] - before[index]
     return out
+
+
+def _times_by_user_and_kind(events: Select[Any], dialect: Dialect) -> Select[Any]:
+    """One row per (user_id, kind) of `events`, with every `at` as stored: SQLite's text
+    joined by commas (a time has none), PostgreSQL's naive timestamps as an array."""
+    rows = events.subquery()
+    raw = type_coerce(rows.c.at, NullType())
+    times = func.group_concat(raw) if dialect.name == "sqlite" else func.array_agg(raw)
+    return select(rows.c.user_id, rows.c.kind, type_coerce(times, NullType())).group_by(
+        rows.c.user_id, rows.c.kind
+    )

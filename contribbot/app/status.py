@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,44 +22,57 @@ def _count(session: Session, query: Any) -> int:
     return int(session.exec(query).one())
 
 
-def user_counts(session: Session, *, repo_id: int, login: str) -> dict[str, int]:
-    """Stored PRs, issues, reviews given and comments of `login` in one repo."""
-    account = session.exec(
-        select(Account).where(func.lower(Account.login) == login.lower())
-    ).first()
-    if account is None:
-        return {"prs": 0, "issues": 0, "reviews": 0, "comments": 0}
-    mine = (col(Issue.repo_id) == repo_id, col(Issue.author_id) == account.id)
-    in_repo = select(Issue.id).where(col(Issue.repo_id) == repo_id)
-    return {
-        "prs": _count(
-            session, select(func.count()).select_from(Issue).where(*mine, col(Issue.is_pr))
-        ),
-        "issues": _count(
-            session, select(func.count()).select_from(Issue).where(*mine, ~col(Issue.is_pr))
-        ),
-        "reviews": _count(
-            session,
-            select(func.count())
-            .select_from(Review)
-            .join(Issue, col(Issue.id) == Review.pr_id)
-            .where(
-                col(Review.reviewer_id) == account.id,
-                col(Issue.repo_id) == repo_id,
-                col(Issue.author_id) != account.id,  # as in `activity`: reviews of others' PRs
-            ),
-        ),
-        "comments": _count(
-            session,
-            select(func.count())
-            .select_from(Comment)
-            .where(
-                col(Comment.author_id) == account.id,
-                col(Comment.kind) == "issue",
-                col(Comment.issue_id).in_(in_repo),
-            ),
-        ),
+def user_counts(
+    session: Session, *, repo_id: int, logins: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    """Stored PRs, issues, reviews given and comments of each login in one repo.
+
+    Four grouped queries per repo, whatever the number of users (a cohort's status)."""
+    lowered = [login.lower() for login in logins]
+    ids = {
+        login.lower(): account_id
+        for account_id, login in session.exec(
+            select(Account.id, Account.login).where(func.lower(Account.login).in_(lowered))
+        )
     }
+    counts: dict[int | None, dict[str, int]] = {
+        account_id: {"prs": 0, "issues": 0, "reviews": 0, "comments": 0}
+        for account_id in ids.values()
+    }
+    wanted = list(counts)
+    items = (
+        select(Issue.author_id, Issue.is_pr, func.count())
+        .where(col(Issue.repo_id) == repo_id, col(Issue.author_id).in_(wanted))
+        .group_by(col(Issue.author_id), col(Issue.is_pr))
+    )
+    for author_id, is_pr, n in session.exec(items):
+        counts[author_id]["prs" if is_pr else "issues"] = n
+    reviews = (
+        select(Review.reviewer_id, func.count())
+        .join(Issue, col(Issue.id) == Review.pr_id)
+        .where(
+            col(Review.reviewer_id).in_(wanted),
+            col(Issue.repo_id) == repo_id,
+            col(Issue.author_id) != Review.reviewer_id,  # as in `activity`: others' PRs
+        )
+        .group_by(col(Review.reviewer_id))
+    )
+    for reviewer_id, n in session.exec(reviews):
+        counts[reviewer_id]["reviews"] = n
+    in_repo = select(Issue.id).where(col(Issue.repo_id) == repo_id)
+    comments = (
+        select(Comment.author_id, func.count())
+        .where(
+            col(Comment.author_id).in_(wanted),
+            col(Comment.kind) == "issue",
+            col(Comment.issue_id).in_(in_repo),
+        )
+        .group_by(col(Comment.author_id))
+    )
+    for author_id, n in session.exec(comments):
+        counts[author_id]["comments"] = n
+    none = {"prs": 0, "issues": 0, "reviews": 0, "comments": 0}
+    return {login: dict(counts.get(ids.get(login.lower()), none)) for login in logins}
 
 
 def history_follow_ups(session: Session, *, repo_id: int) -> int:
@@ -117,12 +131,13 @@ def status(session: Session, *, config: Config) -> dict[str, Any]:
     for full_name in config.track.repos:
         rid = save.repo_id(session, full_name=full_name)
         follow_ups = history_follow_ups(session, repo_id=rid)
+        counts = user_counts(session, repo_id=rid, logins=config.track.users)
         users = [
             {
                 "login": login,
                 "first_sync_done": save.get_state(session, key=f"backfill:{full_name}:{login}"),
                 "history": _history(session, config, full_name, login, follow_ups),
-                **user_counts(session, repo_id=rid, login=login),
+                **counts[login],
             }
             for login in config.track.users
         ]

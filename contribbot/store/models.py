@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pydantic import ConfigDict
 from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -52,7 +53,16 @@ def _json_list() -> Any:
     return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
-class Repository(SQLModel, table=True):
+class Table(SQLModel):
+    """The base of every table: pydantic builds a table's validator only when first used.
+
+    Rows are made from trusted values (table models do not validate on construction), so
+    the schemas are rarely needed; building them for 16 tables cost ~50 ms of every command."""
+
+    model_config = ConfigDict(defer_build=True)  # type: ignore[assignment]  # SQLModel merges it
+
+
+class Repository(Table, table=True):
     """A tracked repository."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -61,7 +71,7 @@ class Repository(SQLModel, table=True):
     html_url: str | None = Field(default=None, max_length=500)
 
 
-class Account(SQLModel, table=True):
+class Account(Table, table=True):
     """A GitHub account seen as an author, reviewer or commenter."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -70,7 +80,7 @@ class Account(SQLModel, table=True):
     kind: str = Field(default="User", max_length=20)
 
 
-class Issue(SQLModel, table=True):
+class Issue(Table, table=True):
     """An issue or a PR (GitHub models a PR as an issue); PR-only fields are in PullRequest."""
 
     __table_args__ = (
@@ -102,7 +112,7 @@ class Issue(SQLModel, table=True):
     html_url: str = Field(max_length=500)
 
 
-class PullRequest(SQLModel, table=True):
+class PullRequest(Table, table=True):
     """PR-only facts. `merged_at` is when it landed: GitHub's merge, or a merged label on close."""
 
     __table_args__ = (Index("ix_pr_merged_issue_timeline", "merged_at", "issue_id", "timeline_at"),)
@@ -117,7 +127,7 @@ class PullRequest(SQLModel, table=True):
     timeline_at: datetime | None = _time()
 
 
-class LifecycleEventRecord(SQLModel, table=True):
+class LifecycleEventRecord(Table, table=True):
     """A raw timeline event of a tracked PR (labeled, unlabeled, closed, reopened, merged).
 
     Kept as GitHub sent it, so a change of `merged_labels`/`reverted_labels` re-derives
@@ -136,7 +146,7 @@ class LifecycleEventRecord(SQLModel, table=True):
     created_at: datetime = _time(nullable=False)
 
 
-class PRLifecycle(SQLModel, table=True):
+class PRLifecycle(Table, table=True):
     """Derived from `lifecycle_event`: each landing (pr_merged), revert (pr_reverted) and
     unmerged close (pr_closed) of a PR, at the time it happened."""
 
@@ -153,7 +163,7 @@ class PRLifecycle(SQLModel, table=True):
     by_label: bool = Field(default=False)
 
 
-class Review(SQLModel, table=True):
+class Review(Table, table=True):
     """A submitted review on a PR."""
 
     __table_args__ = (
@@ -169,7 +179,7 @@ class Review(SQLModel, table=True):
     author_association: str | None = Field(default=None, max_length=30)
 
 
-class Comment(SQLModel, table=True):
+class Comment(Table, table=True):
     """A conversation comment (kind "issue") or an inline review comment (kind "review")."""
 
     __table_args__ = (
@@ -189,7 +199,7 @@ class Comment(SQLModel, table=True):
     html_url: str = Field(max_length=500)
 
 
-class SyncState(SQLModel, table=True):
+class SyncState(Table, table=True):
     """Small named facts of the sync: high-water marks, backfill progress, rate limits."""
 
     __tablename__ = "sync_state"
@@ -199,7 +209,7 @@ class SyncState(SQLModel, table=True):
     updated_at: datetime = _time(nullable=False)
 
 
-class HttpCache(SQLModel, table=True):
+class HttpCache(Table, table=True):
     """The ETag of a URL, per token identity, for conditional requests."""
 
     __tablename__ = "http_cache"
@@ -210,7 +220,7 @@ class HttpCache(SQLModel, table=True):
     updated_at: datetime = _time(nullable=False)
 
 
-class SeenEvent(SQLModel, table=True):
+class SeenEvent(Table, table=True):
     """A user's public event already handled (the feed is read as a set: late events)."""
 
     __tablename__ = "seen_event"
@@ -222,7 +232,7 @@ class SeenEvent(SQLModel, table=True):
     created_at: datetime = _time(index=True, nullable=False)
 
 
-class SyncTask(SQLModel, table=True):
+class SyncTask(Table, table=True):
     """A follow-up fetch owed to an item (its reviews, its comments, the issue itself)."""
 
     __tablename__ = "sync_task"
@@ -235,7 +245,7 @@ class SyncTask(SQLModel, table=True):
     created_at: datetime = _time(nullable=False)
 
 
-class CandidateRecord(SQLModel, table=True):
+class CandidateRecord(Table, table=True):
     """A good-first-issue candidate's history, and its timeline as last fetched."""
 
     __tablename__ = "candidate"
@@ -253,7 +263,7 @@ class CandidateRecord(SQLModel, table=True):
     )
 
 
-class Delivery(SQLModel, table=True):
+class Delivery(Table, table=True):
     """The outbox: one row per message to post, keyed so a report goes out once per destination.
 
     status: pending -> sending (recorded before the POST) -> sent | failed | failed_permanent.
@@ -280,7 +290,7 @@ class Delivery(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
-class WorkUnit(SQLModel, table=True):
+class WorkUnit(Table, table=True):
     """A unit of work shared by `contrib worker`s: claimed with a lease that expires.
 
     key names the unit (`streams:owner/name`, `events:login`, `backfill:owner/name:login`,
@@ -303,7 +313,7 @@ class WorkUnit(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=Text)
 
 
-class Worker(SQLModel, table=True):
+class Worker(Table, table=True):
     """A `contrib worker` process as it last reported itself (its heartbeat)."""
 
     __tablename__ = "worker"

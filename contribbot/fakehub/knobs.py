@@ -11,6 +11,10 @@ from typing import Any
 
 from contribbot.fakehub.events import event_id
 from contribbot.fakehub.limits import FAULT_KINDS, Fault, RateLimiter
+from contribbot.fakehub.model import Dataset
+
+_REPO_PATH = re.compile(r"^/repos/(?P<name>[^/]+/[^/]+)(?P<rest>/.*)?$")
+_ID_PATH = re.compile(r"^/repositories/(?P<id>\d+)(?P<rest>/.*)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +41,9 @@ class Knobs:
     _event_delays: dict[str, timedelta]
     _hidden: set[str]
     _log: list[RequestRecord]
+    _moved: dict[str, str]
     tokens: dict[str, str]
+    dataset: Dataset
 
     def set_rate_limit(
         self, limit: int, window_s: float | None = None, *, resource: str = "core"
@@ -94,3 +100,43 @@ class Knobs:
         """How many logged requests counted against a rate limit (of resource, if given)."""
         with self._lock:
             return sum(1 for r in self._log if r.counted and resource in (None, r.resource))
+
+    def rename_repo(self, old: str, new: str) -> None:
+        """Rename or transfer a repository, as GitHub does: its issues now say `new`, and
+        requests for `old` get a 301 to /repositories/{id}, which is answered."""
+        owner, name = new.split("/")
+        with self._lock:
+            repo = self.dataset.repos.pop(old)
+            repo.owner, repo.name = owner, name
+            for issue in repo.issues.values():
+                issue.repo = new
+            self.dataset.repos[new] = repo
+            self.dataset.forget_associations()
+            self._moved[old.lower()] = new
+
+    def redirect_for(self, path: str, query: str, base_url: str) -> str | None:
+        """Where GitHub's 301 sends a request for a moved repo's old name, or None."""
+        match = _REPO_PATH.match(path)
+        to = self._moved.get(match.group("name").lower()) if match else None
+        if match is None or to is None:
+            return None
+        where = f"{base_url}/repositories/{self.dataset.repos[to].id}{match.group('rest') or ''}"
+        return f"{where}?{query}" if query else where
+
+    def by_id(self, path: str) -> str:
+        """/repositories/{id}/... (where a 301 points) as /repos/{owner}/{name}/..."""
+        match = _ID_PATH.match(path)
+        if match is None:
+            return path
+        wanted = int(match.group("id"))
+        repo = next((r for r in self.dataset.repos.values() if r.id == wanted), None)
+        return path if repo is None else f"/repos/{repo.full_name}{match.group('rest') or ''}"
+
+
+def moved_body(url: str) -> dict[str, str]:
+    """GitHub's body for the 301 of a renamed or transferred repository."""
+    return {
+        "message": "Moved Permanently",
+        "url": url,
+        "documentation_url": "https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects",
+    }

@@ -26,7 +26,7 @@ from contribbot.fakehub import routes
 from contribbot.fakehub.apps import Apps
 from contribbot.fakehub.dataset import build_dataset
 from contribbot.fakehub.graphql import GraphQLEndpoint
-from contribbot.fakehub.knobs import Knobs, RequestRecord
+from contribbot.fakehub.knobs import Knobs, RequestRecord, moved_body
 from contribbot.fakehub.limits import (
     RESOURCES,
     Fault,
@@ -123,6 +123,7 @@ class FakeHub(Knobs, Mutations):
         self._faults: list[Fault] = []
         self.graphql = GraphQLEndpoint()  # POST /graphql: budget and switches
         self._hidden: set[str] = set()
+        self._moved: dict[str, str] = {}  # renamed or transferred: old name (lower) -> current
         self._log: list[RequestRecord] = []
         self._event_delays: dict[str, timedelta] = {}
         self._search_attempts: Counter[tuple[str, ...]] = Counter()
@@ -206,12 +207,18 @@ class FakeHub(Knobs, Mutations):
         headers = {name.lower(): value for name, value in headers.items()}
         parts = urlsplit(target)
         path = parts.path.rstrip("/") or "/"
+        with self._lock:
+            moved = self.redirect_for(path, parts.query, self.base_url)
+            path = self.by_id(path)
         params = parse_qsl(parts.query, keep_blank_values=True)
         resource = "search" if path.startswith("/search/") else "core"
         graphql = path == "/graphql" and method == "POST" and self.graphql.enabled
         resource = "graphql" if graphql else resource
         record = _Seen(method, path, dict(params), resource, "if-none-match" in headers)
         with self._lock:
+            if moved is not None:  # a renamed or transferred repo; GitHub does not count it
+                self._log.append(record.outcome(301, counted=False, login=None))
+                return self._outcome(301, {"Location": moved}, moved_body(moved))
             fault = next((f for f in self._faults if f.matches(path, target)), None)
             if fault is not None:
                 fault.remaining -= 1

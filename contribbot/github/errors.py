@@ -10,6 +10,7 @@ callers decide by type (wait, stop the run, skip one repository) instead of by t
       BadRequest               any other 4xx
         Forbidden              403 that is no rate limit (e.g. SAML SSO enforcement)
         NotFound               404 or 410
+        RepoMoved              a repo answered under another name (renamed or transferred)
         ValidationFailed       422 (e.g. search names a user GitHub does not know)
         RateLimited            the primary limit is spent (403 or 429, remaining 0)
           SecondaryRateLimit   a secondary limit (403 or 429, maybe without retry-after)
@@ -79,6 +80,22 @@ class Forbidden(BadRequest):
 
 class NotFound(BadRequest):
     """404 or 410: the object does not exist, or the token cannot see it."""
+
+
+class RepoMoved(BadRequest):
+    """GitHub answered for a repository under another name: it was renamed or transferred.
+
+    GitHub redirects the old name (301), but the client it uses drops a redirected
+    request's query (`since`, `state`, `per_page`), and items would be stored under the
+    new name: the repo is not synced until the config names it as GitHub does."""
+
+    def __init__(self, old: str, new: str) -> None:
+        super().__init__(
+            f"GitHub now calls it {new} (renamed or transferred): change {old} to {new} "
+            "in [track] repos",
+            status=301,
+        )
+        self.new = new
 
 
 class ValidationFailed(BadRequest):

@@ -123,6 +123,15 @@ def repo_from_url(url: str) -> str:
     return f"{owner}/{name}"
 
 
+def item_repo(obj: dict[str, Any]) -> str | None:
+    """The repo a listed issue, PR or comment names in its API URLs (`owner/name`), if any."""
+    for key in ("repository_url", "issue_url", "pull_request_url"):
+        url = obj.get(key)
+        if isinstance(url, str) and "/repos/" in url:
+            return repo_from_url(url)
+    return None
+
+
 def issue_ref_from_url(url: str) -> tuple[str, int]:
     """(owner/name, number) from an issue or PR API URL."""
     match = ISSUE_URL_RE.search(url)

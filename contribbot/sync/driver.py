@@ -104,6 +104,9 @@ class SyncResult:
 class PageSaver:
     """What a walk does with a page's items, in the page's transaction (override)."""
 
+    def vet(self, items: tuple[Item, ...]) -> None:
+        """Raise when a page must not be planned at all (every page is fine by default)."""
+
     def known(self, session: Session, items: tuple[Item, ...]) -> frozenset[int]:
         """Ids among `items` already handled (only the event feed keeps them)."""
         return frozenset()
@@ -164,6 +167,7 @@ class Driver:
                 if request is None:
                     return True
                 page = self._page(session, request)
+                saver.vet(page.items)
                 page = _with_known(page, saver.known(session, page.items))
                 step = walk.step(state, request, page)
                 kept = saver.save(session, step.items)

@@ -20,10 +20,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from contribbot.activity.history import rederive_if_changed
-from contribbot.github.errors import RUN_ENDING, BadRequest, NotFound, WaitInterrupted
+from contribbot.github.errors import (
+    RUN_ENDING,
+    BadRequest,
+    NotFound,
+    RepoMoved,
+    WaitInterrupted,
+)
 from contribbot.store import save
 from contribbot.store.keys import failed_key, failure_key, synced_key
 from contribbot.store.models import Issue, Repository
@@ -160,16 +167,20 @@ class Sync(Driver):
         self._ensure_repo(repo)
 
     def _ensure_repo(self, repo: str) -> None:
+        """Check the repository once, set up its checkpoints; a renamed or transferred repo
+        stops here with one line (later, its streams' items tell: StreamSaver)."""
         with self.session() as session:
             if save.get_state(session, key=f"repo:{repo}:meta") is not None:
                 return
             self.progress.phase(f"{repo}: checking the repository")
             response = self.fetch.get(session, self.client.full_url(f"/repos/{repo}"))
-            row = session.get(Repository, save.repo_id(session, full_name=repo))
-            assert row is not None
-            if response.data:
-                row.github_id, row.html_url = response.data["id"], response.data["html_url"]
-                row.full_name = response.data["full_name"]  # GitHub's spelling, not the config's
+            answered = response.data or {}
+            if answered and str(answered["full_name"]).lower() != repo.lower():
+                raise RepoMoved(repo, str(answered["full_name"]))
+            row = _repository_row(session, repo, answered.get("id"))
+            if answered:
+                row.github_id, row.html_url = answered["id"], answered["html_url"]
+                row.full_name = answered["full_name"]  # GitHub's spelling, not the config's
                 session.add(row)
             start = stream_start(response.date or self.now())
             for name in STREAMS:
@@ -260,3 +271,22 @@ class Sync(Driver):
 
 def _stream_key(repo: str, name: str) -> str:
     return f"stream:{repo}:{name}"
+
+
+def _repository_row(session: Session, repo: str, github_id: int | None) -> Repository:
+    """The row of `repo`; a row stored under the repo's old name (the same GitHub id) is
+    renamed, so its items and PR histories stay one repository's."""
+    if github_id is not None:
+        query = select(Repository).where(col(Repository.github_id) == github_id)
+        earlier = session.exec(query).first()
+        named = session.exec(
+            select(Repository).where(func.lower(Repository.full_name) == repo.lower())
+        ).first()
+        if earlier is not None and named is None:
+            log.warning("%s: stored as %s before its rename: renamed", repo, earlier.full_name)
+            earlier.full_name = repo
+            session.add(earlier)
+            session.flush()
+    row = session.get(Repository, save.repo_id(session, full_name=repo))
+    assert row is not None
+    return row

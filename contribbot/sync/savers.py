@@ -14,9 +14,10 @@ from datetime import datetime
 from sqlmodel import Session
 
 from contribbot.activity.history import save_timeline_page
-from contribbot.github.client import NotFound
+from contribbot.github.errors import NotFound, RepoMoved
 from contribbot.github.parse import (
     CommentData,
+    item_repo,
     parse_event,
     parse_issue,
     parse_issue_comment,
@@ -74,6 +75,14 @@ class StreamSaver(PageSaver):
     d: Driver
     repo: str
     handler: _Handler
+
+    def vet(self, items: tuple[Item, ...]) -> None:
+        """Items naming another repo: it was renamed or transferred, and GitHub redirected
+        the request without its query (`since`, `state`): nothing of the page is used."""
+        for obj in items:
+            named = item_repo(obj)
+            if named is not None and named.lower() != self.repo.lower():
+                raise RepoMoved(self.repo, named)
 
     def save(self, session: Session, items: tuple[Item, ...]) -> int:
         """Each item through the stream's handler."""

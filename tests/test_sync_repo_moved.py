@@ -1,0 +1,117 @@
+"""A tracked repo renamed or transferred on GitHub: the old name is redirected (301), but
+PyGithub drops a redirected request's query and the items now name the new repo. The sync
+stops that repo with one line until the config names it as GitHub does; then it goes on
+with the same repository row, so nothing is counted twice or lost."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import TOKEN, cli, load, write_config
+from sqlmodel import select
+
+from contribbot.fakehub import FakeHub
+from contribbot.fakehub.dataset import build_dataset
+from contribbot.fakehub.truth import Fact, expected_contributions, recall_precision
+from contribbot.github.client import GitHubClient
+from contribbot.store.db import open_database, session_scope
+from contribbot.store.models import Repository
+from contribbot.sync import Sync
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+OLD, NEW = "pytorch/tutorials", "pytorch/tutorials-next"
+MOVED = f"{OLD}: GitHub now calls it {NEW} (renamed or transferred): change {OLD} to {NEW}"
+
+
+@pytest.fixture
+def hub():
+    with FakeHub(build_dataset(NOW, size="small"), tokens={TOKEN: "bob"}) as running:
+        yield running
+
+
+def sync(tmp_path, hub, repos):
+    path = write_config(tmp_path, hub.base_url, users=["bob"], repos=repos)
+    config = load(path)
+    client = GitHubClient(api_url=hub.base_url, token=TOKEN, backoff_factor=0.01)
+    engine = open_database(config.database_url())
+    result = Sync(engine=engine, client=client, config=config, clock=hub.now).run()
+    return path, engine, {o.repo: o.error for o in result.outcomes}
+
+
+def repositories(engine) -> dict[str, int | None]:
+    with session_scope(engine) as session:
+        return {r.full_name: r.github_id for r in session.exec(select(Repository))}
+
+
+def check_truth(hub, path) -> None:
+    until = (hub.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    code, out, err = cli(
+        "activity", "--config", str(path), "--format", "json", "--user", "bob",
+        "--since", "2000-01-01T00:00:00Z", "--until", until,
+    )  # fmt: skip
+    assert code == 0, err
+    found = [
+        Fact(r["kind"], r["user"], r["repo"], r["number"], datetime.fromisoformat(r["at"]))
+        for r in json.loads(out)
+    ]
+    truth = expected_contributions(hub.dataset, ["bob"])
+    assert recall_precision(found, truth) == (1.0, 1.0), sorted(set(found) ^ truth)[:5]
+    assert len(found) == len(set(found))
+
+
+def test_a_repo_renamed_before_the_first_sync_is_refused_with_one_line(tmp_path, hub):
+    hub.rename_repo(OLD, NEW)
+    path, engine, errors = sync(tmp_path, hub, ["pytorch/pytorch", OLD])
+    assert errors == {"pytorch/pytorch": None, OLD: MOVED + " in [track] repos"}
+    assert NEW not in repositories(engine)  # nothing stored under the new name behind its back
+    code, out, _ = cli("status", "--config", str(path), "-f", "json")
+    assert code == 0
+    assert {
+        r["repo"]: r["last_failed"]["why"] for r in json.loads(out)["repos"] if r["last_failed"]
+    } == {OLD: MOVED + " in [track] repos"}
+    path, engine, errors = sync(tmp_path, hub, ["pytorch/pytorch", NEW])  # the config is fixed
+    assert errors == {"pytorch/pytorch": None, NEW: None}
+    check_truth(hub, path)
+
+
+def test_a_repo_renamed_between_two_polls_keeps_its_row_and_loses_nothing(tmp_path, hub):
+    path, engine, errors = sync(tmp_path, hub, ["pytorch/pytorch", OLD])
+    assert not any(errors.values())
+    before = repositories(engine)
+    hub.advance(timedelta(hours=1))
+    hub.rename_repo(OLD, NEW)
+    number = next(n for n, i in hub.dataset.repos[NEW].issues.items() if not i.is_pr)
+    hub.advance(timedelta(minutes=5))
+    hub.add_comment(NEW, number, "bob", "still here after the move")
+
+    path, engine, errors = sync(tmp_path, hub, ["pytorch/pytorch", OLD])
+    assert errors[OLD] == MOVED + " in [track] repos"
+    assert repositories(engine) == before  # no second row for the new name
+
+    path, engine, errors = sync(tmp_path, hub, ["pytorch/pytorch", NEW])
+    assert not any(errors.values())
+    after = repositories(engine)
+    assert set(after) == {"pytorch/pytorch", NEW} and after[NEW] == before[OLD]  # one row, renamed
+    check_truth(hub, path)  # the comment made after the move is there, nothing twice
+
+
+def test_the_stand_in_redirects_an_old_name_as_github_does(hub):
+    hub.rename_repo(OLD, NEW)
+    target = f"/repos/{OLD}/issues?state=all&per_page=100"
+    reply = hub.handle("GET", target, {"Authorization": f"token {TOKEN}"})
+    where = f"{hub.base_url}/repositories/{hub.dataset.repos[NEW].id}/issues?state=all&per_page=100"
+    assert reply.status == 301 and reply.headers["Location"] == where
+    assert json.loads(reply.body or b"") == {
+        "message": "Moved Permanently",
+        "url": where,
+        "documentation_url": "https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects",
+    }
+    followed = hub.handle(
+        "GET", where.removeprefix(hub.base_url), {"Authorization": f"token {TOKEN}"}
+    )
+    assert followed.status == 200
+    assert {
+        i["repository_url"].rsplit("/repos/", 1)[1] for i in json.loads(followed.body or b"")
+    } == {NEW}

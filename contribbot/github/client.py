@@ -46,6 +46,9 @@ from contribbot.github.errors import (
 from contribbot.github.parse import RateLimit, parse_links, parse_rate_limit
 
 log = logging.getLogger("contribbot.github")
+# PyGithub gives its logger its own stderr handler at INFO, and says "Following Github server
+# redirection ..." there for each 301 it follows (a renamed repo): contribbot says it once
+logging.getLogger("github").setLevel(logging.WARNING)
 
 SECONDARY_WAIT_S = 60.0  # GitHub: "wait at least one minute", then back off exponentially
 SECONDARY_WAIT_MAX_S = 15 * 60.0

@@ -17,8 +17,9 @@ from sqlmodel import Session, col, delete, select
 from contribbot.activity.lifecycle import Lifecycle, label_config_key, lifecycle
 from contribbot.config import Config
 from contribbot.github.parse import LifecycleEvent
-from contribbot.store import save
+from contribbot.store import held, save
 from contribbot.store.models import Issue, LifecycleEventRecord, PRLifecycle, PullRequest
+from contribbot.store.upsert import stored_row
 
 log = logging.getLogger("contribbot.activity")
 
@@ -38,13 +39,17 @@ def save_timeline_page(
 ) -> Lifecycle:
     """Keep a page of a PR's timeline (lifecycle events, upserted by GitHub's id: a timeline
     only grows) and re-derive the PR's history from everything stored."""
+    held.read(session, LifecycleEventRecord, [e.id for e in events], locked=False)  # at once
     for event in events:
-        row = session.get(LifecycleEventRecord, event.id) or LifecycleEventRecord(
+        row = stored_row(
+            session, LifecycleEventRecord, event.id, locked=False
+        ) or LifecycleEventRecord(
             id=event.id, issue_id=pr_id, event=event.event, created_at=event.at
         )
         row.issue_id, row.event, row.created_at = pr_id, event.event, event.at
         row.label, row.actor, row.commit_id = event.label, event.actor, event.commit_id
         session.add(row)
+    held.forget(session, LifecycleEventRecord)  # rows added since they were read
     pr = session.get(PullRequest, pr_id) or PullRequest(issue_id=pr_id)
     pr.timeline_at = now
     session.add(pr)

@@ -10,13 +10,16 @@ Payloads without an id (GitHub gives none for a few actor kinds) match by login.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement
+from collections.abc import Iterable
+
+from sqlalchemy import bindparam, or_
 from sqlmodel import Session, col, select
 
 from contribbot.store.models import Account
 from contribbot.store.upsert import insert_new
 
 _CACHE = "contribbot.accounts"
+_READ = "contribbot.account_rows"  # session.info: see _read
 
 
 def account_id(session: Session, *, login: str, github_id: int | None, kind: str) -> int:
@@ -29,8 +32,54 @@ def account_id(session: Session, *, login: str, github_id: int | None, kind: str
     return cache[key]
 
 
+_READ_ACCOUNTS = (  # one statement object: SQLAlchemy compiles it once
+    select(Account)
+    .where(
+        or_(
+            col(Account.login).in_(bindparam("logins", expanding=True)),
+            col(Account.github_id).in_(bindparam("ids", expanding=True)),
+        )
+    )
+    .order_by(col(Account.id))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
+def read_accounts(session: Session, *, accounts: Iterable[tuple[str, int | None]]) -> None:
+    """Read a page's accounts, (login, GitHub id) pairs, in one statement (locked, as
+    account_id reads them): account_id then finds them without a statement each."""
+    cache: dict[tuple[str, int | None], int] = session.info.setdefault(_CACHE, {})
+    wanted = {pair for pair in accounts if pair not in cache}
+    by_login, by_id = _read(session)
+    logins = {login for login, _ in wanted} - by_login.keys()
+    ids = {github_id for _, github_id in wanted if github_id is not None} - by_id.keys()
+    if logins or ids:
+        params = {"logins": sorted(logins), "ids": sorted(ids)}
+        rows = session.scalars(_READ_ACCOUNTS, params).all()
+        by_login.update(dict.fromkeys(logins))
+        by_id.update(dict.fromkeys(ids))
+        for row in rows:
+            if row.login in logins:
+                by_login[row.login] = row
+            if row.github_id in ids and by_id[row.github_id] is None:
+                by_id[row.github_id] = row  # the oldest row, should two have this id
+    for login, github_id in wanted:
+        mine = by_login.get(login)
+        # the first case of _account_id: this login's row is this account's
+        if mine is not None and mine.id is not None and github_id in (None, mine.github_id):
+            cache[(login, github_id)] = mine.id
+
+
+def _read(session: Session) -> tuple[dict[str, Account | None], dict[int, Account | None]]:
+    """The accounts read_accounts read (locked), by login and by GitHub id: None, none."""
+    read: tuple[dict[str, Account | None], dict[int, Account | None]]
+    read = session.info.setdefault(_READ, ({}, {}))
+    return read
+
+
 def _account_id(session: Session, login: str, github_id: int | None, kind: str) -> int:
-    by_login = _locked(session, col(Account.login) == login)
+    by_login = _locked(session, login=login)
     if by_login is not None and by_login.id is not None:
         # this login's row is this account's (older databases may hold a second row of the
         # same id under an earlier login: the current login's row is the one to go on with)
@@ -38,7 +87,9 @@ def _account_id(session: Session, login: str, github_id: int | None, kind: str) 
             return by_login.id
     if github_id is None:
         return _insert(session, login, None, kind)
-    by_id = _locked(session, col(Account.github_id) == github_id)
+    by_id = _locked(session, github_id=github_id)
+    if by_login is not None or by_id is not None:
+        session.info.pop(_READ, None)  # a row changes below: what was read is read again
     if by_login is not None:
         if by_login.github_id is None and by_id is None:  # first seen without its id
             by_login.github_id = github_id
@@ -55,8 +106,20 @@ def _account_id(session: Session, login: str, github_id: int | None, kind: str) 
     return by_id.id
 
 
-def _locked(session: Session, where: ColumnElement[bool]) -> Account | None:
-    """The account matching `where`, read afresh and locked until commit (PostgreSQL)."""
+def _locked(
+    session: Session, *, login: str | None = None, github_id: int | None = None
+) -> Account | None:
+    """The account of `login` (else of `github_id`), as read_accounts read it, else read
+    afresh and locked until commit (PostgreSQL)."""
+    by_login, by_id = _read(session)
+    if login is not None and login in by_login:
+        return by_login[login]
+    if login is None and github_id in by_id:
+        return by_id[github_id]
+    if login is not None:
+        where = col(Account.login) == login
+    else:
+        where = col(Account.github_id) == github_id
     query = select(Account).where(where).with_for_update().execution_options(populate_existing=True)
     return session.exec(query).first()
 
@@ -71,6 +134,9 @@ def _step_aside(session: Session, row: Account) -> None:
 
 
 def _insert(session: Session, login: str, github_id: int | None, kind: str) -> int:
+    by_login, by_id = _read(session)  # a row of this login and id is there now
+    by_login.pop(login, None)
+    by_id.pop(github_id, None)  # type: ignore[arg-type]
     values = {"login": login, "github_id": github_id, "kind": kind}
     inserted = insert_new(session, Account, values, ["login"])
     if inserted is not None:

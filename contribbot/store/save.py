@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import CursorResult, delete, update
-from sqlmodel import Session, SQLModel, col, func, select
+from sqlalchemy import bindparam, case, delete
+from sqlmodel import Session, col, func, select
 
 from contribbot.github.parse import CommentData, IssueData, ReviewData
-from contribbot.store import identity
+from contribbot.store import held, identity
 from contribbot.store.accounts import account_id
 from contribbot.store.models import (
+    Account,
     Comment,
     HttpCache,
     Issue,
@@ -24,9 +27,12 @@ from contribbot.store.models import (
     SyncState,
     SyncTask,
 )
-from contribbot.store.upsert import Newer, insert_new, row_at, stored_row, upsert
+from contribbot.store.upsert import Newer, insert_new, insert_or_set, row_at, stored_row, upsert
 
 _REPO_CACHE = "contribbot.repos"
+_LOGINS = "contribbot.logins"  # session.info: {account row id: login}, read along the way
+# engine -> {lower-case full name: row id} of the repository rows read (see _repo_id)
+_KNOWN_REPOS: WeakKeyDictionary[Any, dict[str, int]] = WeakKeyDictionary()
 DISMISSED = "DISMISSED"  # a review's state once dismissed, for good
 
 
@@ -74,22 +80,28 @@ def repo_id(session: Session, *, full_name: str) -> int:
     """The row id of `full_name` (GitHub names are case-insensitive), created on first use."""
     cache: dict[str, int] = session.info.setdefault(_REPO_CACHE, {})
     key = full_name.lower()
-    if key in cache:
-        return cache[key]
-    query = select(Repository.id).where(func.lower(Repository.full_name) == key)
-    cache[key] = _id_of(session, query, Repository, {"full_name": full_name}, "full_name")
+    if key not in cache:
+        cache[key] = _repo_id(session, key, full_name)
     return cache[key]
 
 
-def _id_of(
-    session: Session, query: Any, model: type[SQLModel], values: dict[str, Any], key: str
-) -> int:
-    """The id `query` finds, or of the row `values` inserted now (race-safe on `key`)."""
+def _repo_id(session: Session, key: str, full_name: str) -> int:
+    # a repository row is never deleted nor re-keyed: one read of its id per engine will do,
+    # when it was read (a row this transaction inserted could still be rolled back)
+    known = _KNOWN_REPOS.setdefault(session.get_bind(), {})
+    if key in known:
+        return known[key]
+    query = select(Repository.id).where(func.lower(Repository.full_name) == key)
     found = session.exec(query).first()
-    if found is None:
-        inserted = insert_new(session, model, values, [key])
-        found = inserted[0] if inserted is not None else session.exec(query).one()
-    return int(found)
+    if found is not None:
+        known[key] = int(found)
+        return int(found)
+    inserted = insert_new(session, Repository, {"full_name": full_name}, ["full_name"])
+    if inserted is not None:
+        return int(inserted[0])
+    theirs = session.exec(query).one()  # another worker's, committed meanwhile
+    assert theirs is not None
+    return int(theirs)
 
 
 def save_issue(
@@ -131,8 +143,9 @@ def save_issue(
     before = None if stored is None else (stored.state, sorted(stored.labels))
     newer = _updated_after(data)
     issue: Issue = upsert(session, Issue, {"id": data.id}, fields, stored, newer=newer)[0]
+    identity.saved_as(session, repo_id=rid, number=data.number, ident=data.id)
     if data.is_pr:
-        pr = session.get(PullRequest, data.id)
+        pr = stored_row(session, PullRequest, {"issue_id": data.id}, locked=False)
         if pr is None or not is_stale(issue, data):  # an older payload leaves the PR's facts
             values: dict[str, Any] = {"draft": data.draft}
             if pr is None or pr.timeline_at is None or data.merged_at is not None:
@@ -153,12 +166,17 @@ def save_issue(
 def find_issue(session: Session, *, repo: str, number: int) -> Issue | None:
     """The stored issue/PR `repo#number`, if any."""
     rid = repo_id(session, full_name=repo)
+    known = identity.known_id(session, repo_id=rid, number=number)  # read with the page?
+    if known is None:
+        return None
+    if known is not held.MISSING:
+        return cast(Issue, stored_row(session, Issue, {"id": known}, locked=False))
     return session.exec(select(Issue).where(Issue.repo_id == rid, Issue.number == number)).first()
 
 
 def comment_unchanged(session: Session, *, data: CommentData) -> bool:
     """True when this comment is stored already, as it is now."""
-    stored = session.get(Comment, data.id)
+    stored = stored_row(session, Comment, {"id": data.id}, locked=False)
     return stored is not None and stored.updated_at == data.updated_at
 
 
@@ -223,54 +241,89 @@ def delete_states(session: Session, *, prefix: str) -> None:
         session.delete(row)
 
 
+_ETAG = select(col(HttpCache.etag)).where(col(HttpCache.key) == bindparam("key"))
+
+
 def get_etag(session: Session, *, key: str) -> str | None:
     """The stored ETag for a cache key."""
-    row = session.get(HttpCache, key)
-    return row.etag if row else None
+    return session.scalars(_ETAG, {"key": key}).first()
 
 
 def set_etag(session: Session, *, key: str, url: str, etag: str | None, now: datetime) -> None:
     """Remember a URL's ETag (in the same transaction as the data it describes)."""
     if not etag:
         return
-    row = session.get(HttpCache, key)
-    values: dict[str, Any] = {"etag": etag, "updated_at": now}
-    row_at(session, HttpCache, {"key": key}, values if row is not None else {**values, "url": url})
+    values = {"key": key, "url": url, "etag": etag, "updated_at": now}
+    insert_or_set(session, HttpCache, values, ["key"], ["etag", "updated_at"])
 
 
 def enqueue(session: Session, *, kind: str, repo: str, number: int, now: datetime) -> None:
     """Owe a follow-up fetch (idempotent). One owed already is marked owed again (its
     `created_at` becomes `now`), so that a walk of it in flight does not finish it: what
     that walk read may predate what owes it again (see delete_task)."""
+    values = {"kind": kind, "repo_id": repo_id(session, full_name=repo), "number": number}
+    values["created_at"] = now
+    insert_or_set(session, SyncTask, values, ["kind", "repo_id", "number"], ["created_at"])
+
+
+def next_task(
+    session: Session, *, repo: str, skip: Iterable[str] = (), later: Iterable[str] = ()
+) -> SyncTask | None:
+    """The oldest follow-up fetch owed in `repo` of a kind not in `skip`; one of a kind in
+    `later` only when no other kind is owed. Its issue/PR and its author's login come in the
+    same statement, for find_issue and account_login to answer without one."""
     rid = repo_id(session, full_name=repo)
-    again = session.execute(
-        update(SyncTask)
-        .where(
-            col(SyncTask.kind) == kind, col(SyncTask.repo_id) == rid, col(SyncTask.number) == number
-        )
-        .values(created_at=now)
+    query = _next_task_query(tuple(skip), tuple(later))
+    found = session.execute(query, {"repo_id": rid}).first()
+    if found is None:
+        return None
+    task, issue, login = found
+    identity.found(session, repo_id=rid, number=task.number, row=issue)
+    if issue is not None and issue.author_id is not None and login is not None:
+        session.info.setdefault(_LOGINS, {})[issue.author_id] = login
+    return cast(SyncTask, task)
+
+
+@functools.cache
+def _next_task_query(skip: tuple[str, ...], later: tuple[str, ...]) -> Any:
+    """One statement object per (skip, later): SQLAlchemy caches its compiled form."""
+    parent = (col(Issue.repo_id) == col(SyncTask.repo_id)) & (Issue.number == SyncTask.number)
+    query = (
+        select(SyncTask, Issue, col(Account.login))
+        .outerjoin(Issue, parent)
+        .outerjoin(Account, col(Account.id) == col(Issue.author_id))
+        .where(col(SyncTask.repo_id) == bindparam("repo_id"))
     )
-    if cast(CursorResult[Any], again).rowcount == 0:
-        values = {"kind": kind, "repo_id": rid, "number": number, "created_at": now}
-        insert_new(session, SyncTask, values, ["kind", "repo_id", "number"])
-
-
-def next_task(session: Session, *, repo: str, skip: Iterable[str] = ()) -> SyncTask | None:
-    """The oldest follow-up fetch owed in `repo` (of a kind not in `skip`)."""
-    rid = repo_id(session, full_name=repo)
-    query = select(SyncTask).where(SyncTask.repo_id == rid)
     if skip:
-        query = query.where(col(SyncTask.kind).not_in(list(skip)))
-    return session.exec(query.order_by(col(SyncTask.id)).limit(1)).first()
+        query = query.where(col(SyncTask.kind).not_in(skip))
+    if later:
+        query = query.order_by(case((col(SyncTask.kind).in_(later), 1), else_=0))
+    return query.order_by(col(SyncTask.id)).limit(1)
+
+
+_LOGIN = select(col(Account.login)).where(col(Account.id) == bindparam("id"))
+
+
+def account_login(session: Session, *, account_id: int) -> str | None:
+    """The login of the account with this row id (None: no such row)."""
+    known: dict[int, str] = session.info.get(_LOGINS, {})
+    if account_id in known:
+        return known[account_id]
+    return session.scalars(_LOGIN, {"id": account_id}).first()
+
+
+_TASKS = SyncTask.__table__  # type: ignore[attr-defined]
+_DELETE_TASK = delete(_TASKS).where(_TASKS.c.id == bindparam("id"))  # Core: no session sync
+_DELETE_TASK_OWED = _DELETE_TASK.where(_TASKS.c.created_at == bindparam("owed_at"))
 
 
 def delete_task(session: Session, *, task_id: int, owed_at: datetime | None = None) -> None:
     """A follow-up fetch is done: the one owed at `owed_at` (when the walk began), if given;
     owed again since (another worker's enqueue), it stays for another walk."""
-    query = delete(SyncTask).where(col(SyncTask.id) == task_id)
-    if owed_at is not None:
-        query = query.where(col(SyncTask.created_at) == owed_at)
-    session.execute(query)
+    if owed_at is None:
+        session.execute(_DELETE_TASK, {"id": task_id})
+    else:
+        session.execute(_DELETE_TASK_OWED, {"id": task_id, "owed_at": owed_at})
 
 
 def pending_tasks(session: Session, *, repo: str) -> int:

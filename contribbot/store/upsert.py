@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import Table, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel
+
+from contribbot.store import held
 
 # whether a stored row is newer than the payload at hand (which then changes none of it)
 Newer = Callable[[Any], bool]
@@ -21,14 +26,55 @@ def insert_new(
     two workers saving the same new row both succeed, where select-then-insert let one fail."""
     session.flush()  # rows this one refers to (foreign keys) go first
     table = model.__table__  # type: ignore[attr-defined]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=key)
+    statement = _insert_statement(dialect_of(session), table, tuple(key))
+    return session.connection().execute(statement, values).first()
+
+
+def insert_or_set(
+    session: Session,
+    model: type[SQLModel],
+    values: dict[str, Any],
+    key: list[str],
+    changed: list[str],
+) -> None:
+    """INSERT ... ON CONFLICT (key) DO UPDATE SET `changed` to `values`: one statement, no
+    read, atomic between workers. A copy of the row in the session gets the new values."""
+    session.flush()  # rows this one refers to (foreign keys) go first
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = _upsert_statement(dialect_of(session), table, tuple(key), tuple(changed))
+    found = session.connection().execute(statement, values).one()
+    mapper = inspect(model)
+    held = session.identity_map.get(mapper.identity_key_from_primary_key(list(found)))
+    for name in changed if held is not None else ():
+        set_committed_value(held, name, values[name])
+
+
+def dialect_of(session: Session) -> str:
+    """ "postgresql" or "sqlite": the engine's dialect, whose INSERT knows ON CONFLICT."""
+    return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+
+
+@functools.cache
+def _upsert_statement(
+    dialect: str, table: Table, key: tuple[str, ...], changed: tuple[str, ...]
+) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=list(key), set_={name: statement.excluded[name] for name in changed}
+    ).returning(*table.primary_key.columns)
+
+
+@functools.cache
+def _insert_statement(dialect: str, table: Table, key: tuple[str, ...]) -> Any:
+    """One statement object per table and key: its compiled form is cached by SQLAlchemy
+    (the values are parameters), where a new statement a row cost a new cache key."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=list(key))
         .returning(*table.primary_key.columns)
     )
-    return session.execute(statement).first()
 
 
 def row_at(
@@ -63,8 +109,10 @@ def upsert(
             row = model(**ident, **values)
             make_transient_to_detached(row)  # stored as it is: no second SELECT
             session.add(row)
+            held.note(session, model, ident, row, locked=True)
             return row, True
-        row = stored_row(session, model, ident, locked=newer is not None)  # another worker's
+        held.forget(session, model, ident)  # another worker's row: read it
+        row = stored_row(session, model, ident, locked=newer is not None)
         assert row is not None
     if newer is None or not newer(row):
         row.sqlmodel_update(values)
@@ -75,7 +123,14 @@ def upsert(
 def stored_row(session: Session, model: type[Any], ident: Any, *, locked: bool) -> Any:
     """The stored row at `ident`. `locked`: read afresh and held until commit, so that another
     worker's newer save cannot land between this one's comparison and its update (SELECT ...
-    FOR UPDATE on PostgreSQL; workers sharing a SQLite file begin with its write lock)."""
+    FOR UPDATE on PostgreSQL; workers sharing a SQLite file begin with its write lock). A row
+    read so in this transaction already (store/held.py) is not read again."""
+    row = held.lookup(session, model, ident, locked=locked)
+    if row is not held.MISSING:
+        return row
     if not locked:
-        return session.get(model, ident)
-    return session.get(model, ident, with_for_update=True, populate_existing=True)
+        row = session.get(model, ident)
+    else:
+        row = session.get(model, ident, with_for_update=True, populate_existing=True)
+    held.note(session, model, ident, row, locked=locked)
+    return row

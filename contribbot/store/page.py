@@ -1,0 +1,69 @@
+"""Everything a page of GitHub data will compare itself with, read up front.
+
+save.py saves item by item, each against its stored row (issue, PR, comment, review,
+account). Called first with the page's parsed items, `read_page` reads those rows a table
+at a time, one statement each, locked where save.py's own reads lock (store/held.py);
+the saves then find them without a statement of their own. Nothing is written here, and
+what the saves do (and decide) is the same as without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import groupby
+from typing import TypeVar
+
+from sqlmodel import Session
+
+from contribbot.github.parse import CommentData, IssueData, ReviewData, is_placeholder
+from contribbot.store import held, identity
+from contribbot.store.accounts import read_accounts
+from contribbot.store.models import Comment, Issue, PullRequest, Review
+from contribbot.store.save import repo_id
+
+_Item = TypeVar("_Item", IssueData, CommentData)
+
+
+def read_page(
+    session: Session,
+    *,
+    issues: Iterable[IssueData] = (),
+    comments: Iterable[CommentData] = (),
+    reviews: Iterable[ReviewData] = (),
+) -> None:
+    """Read the stored rows of a page's issues/PRs, comments and reviews and of their
+    authors, a statement per table (see the module's docstring)."""
+    issues, comments, reviews = list(issues), list(comments), list(reviews)
+    people = [(i.author, i.author_id) for i in issues]
+    people += [(c.author, c.author_id) for c in comments]
+    people += [(r.reviewer, r.reviewer_id) for r in reviews]
+    read_accounts(session, accounts=[(login, gid) for login, gid in people if login])
+    for items in _by_repo(issues):
+        rid = repo_id(session, full_name=items[0].repo)
+        _read_issues(session, rid, items)
+    for parents in _by_repo(comments):  # what a comment is saved under (unlocked, as read)
+        rid = repo_id(session, full_name=parents[0].repo)
+        numbers = [c.number for c in parents]
+        identity.read_numbers(session, repo_id=rid, numbers=numbers, locked=False)
+    held.read(session, Comment, [c.id for c in comments], locked=True)
+    held.read(session, Review, [r.id for r in reviews], locked=True)
+
+
+def _by_repo(items: list[_Item]) -> list[list[_Item]]:
+    """`items` grouped by repository (GitHub names are case-insensitive)."""
+    ordered = sorted(items, key=lambda i: i.repo.lower())
+    return [list(group) for _, group in groupby(ordered, key=lambda i: i.repo.lower())]
+
+
+def _read_issues(session: Session, rid: int, issues: list[IssueData]) -> None:
+    identity.read_numbers(session, repo_id=rid, numbers=[i.number for i in issues], locked=True)
+    # a REST id its (repo, number) is not stored under: is another row there (issue_key)?
+    elsewhere = [
+        i.id
+        for i in issues
+        if not is_placeholder(i.id)
+        and identity.stored_id(session, repo_id=rid, number=i.number) != i.id
+    ]
+    held.read(session, Issue, elsewhere, locked=True)
+    keys = [identity.key_for(session, repo_id=rid, data=i) for i in issues if i.is_pr]
+    held.read(session, PullRequest, keys, locked=False)

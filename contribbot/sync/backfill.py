@@ -24,6 +24,7 @@ from sqlmodel import Session
 from contribbot.github.parse import parse_issue
 from contribbot.store import save
 from contribbot.store.models import Issue
+from contribbot.store.page import read_page
 from contribbot.sync.driver import Driver, PageSaver
 from contribbot.sync.plan import STREAM_MARGIN, Item, Page, Request, SearchWalk, Step, Walk
 from contribbot.timeutil import utc_z
@@ -113,8 +114,9 @@ class _SearchSaver(PageSaver):
     phase: _SearchPhase
 
     def save(self, session: Session, items: tuple[Item, ...]) -> int:
-        for obj in items:
-            data = parse_issue(obj)
+        issues = [parse_issue(obj) for obj in items]
+        read_page(session, issues=issues)
+        for data in issues:
             issue = save.save_issue(  # a timeline a history search owes is history too
                 session,
                 data=data,

@@ -33,6 +33,7 @@ from contribbot.github.graphql_parse import Item, Thread, parse_item, parse_sear
 from contribbot.github.graphql_transport import GraphQLTransport, TooHeavy
 from contribbot.store import save
 from contribbot.store.models import Issue, SyncTask
+from contribbot.store.page import read_page
 from contribbot.sync.driver import PageSaver
 from contribbot.sync.plan import Page, Request, SearchWalk
 from contribbot.sync.savers import keep_comment
@@ -152,6 +153,10 @@ def graphql_page(d: Driver, request: Request) -> Page:
     return Page(PATH, items=page.nodes, next_url=page.next_cursor, last=last, total=page.total)
 
 
+def _thread(item: Item, part: str) -> tuple[Any, ...]:
+    return (item.threads.get(part) or Thread()).items
+
+
 def _transport(d: Driver) -> GraphQLTransport:
     if d.graphql is None:
         raise ContribError("GraphQL is switched off")
@@ -170,6 +175,12 @@ class GraphQLSaver(PageSaver):
     def save(self, session: Session, items: tuple[dict[str, Any], ...]) -> int:
         """Each hit, its threads completed first (one query per further page)."""
         hits = [self._complete(parse_item(node, self.phase.parts)) for node in items]
+        read_page(  # what the hits are saved against, a statement a table
+            session,
+            issues=[hit.issue for hit in hits],
+            comments=[c for hit in hits for c in _thread(hit, COMMENTS)],
+            reviews=[r for hit in hits for r in _thread(hit, REVIEWS)],
+        )
         return sum(self._save(session, item) for item in hits)
 
     def _complete(self, item: Item) -> Item:

@@ -52,6 +52,7 @@ from contribbot.sync.savers import (
     on_issue,
     on_issue_comment,
     on_review_comment,
+    tracked_id,
 )
 from contribbot.timeutil import utc_z
 
@@ -224,11 +225,12 @@ class Sync(Driver):
             self.check_stop()
             with self.session() as session:
                 # what the streams owe first; the history's follow-ups within its budget
-                task = save.next_task(session, repo=repo, skip=HISTORY_TASKS)
-                if task is None and self.history_budget.left(self.now()):
-                    task = save.next_task(session, repo=repo)
-                    if task is not None:
+                task = save.next_task(session, repo=repo, later=HISTORY_TASKS)
+                if task is not None and task.kind in HISTORY_TASKS:
+                    if self.history_budget.left(self.now()):
                         self.history_budget.take()
+                    else:
+                        task = None
                 if task is None:
                     return
                 assert task.id is not None
@@ -238,10 +240,11 @@ class Sync(Driver):
                 if parent is None or not kind.wanted(self, session, parent):
                     session.delete(task)  # gone, not a PR after all, or not a tracked author's
                     continue
-                parent_id, owed_at = parent.id, task.created_at
+                tracked = tracked_id(self, session, parent.author_id)  # read with the task
+                saver = TaskSaver(self, kind, parent, task_id, task.created_at, tracked)
             walk = ListWalk(kind.path.format(repo=repo, number=number), self.client.per_page)
             try:
-                self.walk(repo, walk, TaskSaver(self, kind, parent_id, task_id, owed_at))
+                self.walk(repo, walk, saver)
             except NotFound:
                 log.info("%s#%d: not found; skipping", repo, number)
                 with self.session() as session:

@@ -26,7 +26,8 @@ from contribbot.github.parse import (
     parse_review_comment,
 )
 from contribbot.store import save
-from contribbot.store.models import Account, Issue, Repository
+from contribbot.store.models import Issue, Repository
+from contribbot.store.page import read_page
 from contribbot.sync.driver import Driver, PageSaver
 from contribbot.sync.plan import (
     SAVE,
@@ -56,11 +57,16 @@ def tracked_id(d: Driver, session: Session, account_id: int | None) -> bool:
     """Is the account with this row id a tracked user?"""
     if account_id is None:
         return False
-    cache: dict[int, bool] = session.info.setdefault("contribbot.tracked_ids", {})
+    cache = _tracked_ids(session)
     if account_id not in cache:
-        account = session.get(Account, account_id)
-        cache[account_id] = account is not None and d.tracked(account.login)
+        cache[account_id] = d.tracked(save.account_login(session, account_id=account_id))
     return cache[account_id]
+
+
+def _tracked_ids(session: Session) -> dict[int, bool]:
+    """tracked_id's answers in this transaction."""
+    cache: dict[int, bool] = session.info.setdefault("contribbot.tracked_ids", {})
+    return cache
 
 
 # -- the repo-wide streams ------------------------------------------------------------------
@@ -85,7 +91,13 @@ class StreamSaver(PageSaver):
                 raise RepoMoved(self.repo, named)
 
     def save(self, session: Session, items: tuple[Item, ...]) -> int:
-        """Each item through the stream's handler."""
+        """Each item through the stream's handler (what they are saved against read first)."""
+        if self.handler is on_issue:
+            read_page(session, issues=[parse_issue(obj) for obj in items])
+        elif self.handler is on_issue_comment:
+            read_page(session, comments=[parse_issue_comment(obj) for obj in items])
+        elif self.handler is on_review_comment:
+            read_page(session, comments=[parse_review_comment(obj) for obj in items])
         return sum(self.handler(self.d, session, self.repo, obj) for obj in items)
 
 
@@ -191,20 +203,20 @@ def keep_comment(d: Driver, session: Session, parent: Issue, data: CommentData) 
 
 
 def _save_reviews(d: Driver, session: Session, parent: Issue, items: tuple[Item, ...]) -> int:
-    for obj in items:
-        save.save_review(session, data=parse_review(obj), pr_id=parent.id)
+    reviews = [parse_review(obj) for obj in items]
+    read_page(session, reviews=reviews)
+    for data in reviews:
+        save.save_review(session, data=data, pr_id=parent.id)
     return len(items)
 
 
 def _comment_saver(parser: Callable[[Item], CommentData]) -> _ListSave:
     def save_comments(d: Driver, session: Session, parent: Issue, items: tuple[Item, ...]) -> int:
-        count = 0
-        for obj in items:
-            data = parser(obj)
-            if keep_comment(d, session, parent, data):
-                save.save_comment(session, data=data, issue_id=parent.id)
-                count += 1
-        return count
+        kept = [data for data in map(parser, items) if keep_comment(d, session, parent, data)]
+        read_page(session, comments=kept)
+        for data in kept:
+            save.save_comment(session, data=data, issue_id=parent.id)
+        return len(kept)
 
     return save_comments
 
@@ -272,15 +284,16 @@ class TaskSaver(PageSaver):
 
     d: Driver
     kind: TaskKind
-    parent_id: int
+    parent: Issue  # as read when the walk began (its id, repo and author: not read again)
     task_id: int
     owed_at: datetime | None = None  # the task's created_at when the walk began
+    by_tracked: bool | None = None  # whether a tracked user wrote `parent`, if known then
 
     def save(self, session: Session, items: tuple[Item, ...]) -> int:
         """The page's items under their parent."""
-        parent = session.get(Issue, self.parent_id)
-        assert parent is not None
-        return self.kind.save(self.d, session, parent, items)
+        if self.by_tracked is not None and self.parent.author_id is not None:
+            _tracked_ids(session)[self.parent.author_id] = self.by_tracked
+        return self.kind.save(self.d, session, self.parent, items)
 
     def finish(self, session: Session) -> None:
         """Nothing more is owed (unless it was owed again during the walk)."""

@@ -113,7 +113,7 @@ def stored_digest(engine: Engine) -> str:
     """A digest of what the sync stored (first syncs of the same world must agree)."""
     digest = hashlib.sha256()
     with engine.connect() as connection:
-        logins = dict(connection.execute(text("SELECT id, login FROM account")).tuples().all())
+        logins = dict(connection.execute(text("SELECT id, login FROM account")).all())
         for table in TABLES:
             rows = connection.execute(text(f"SELECT * FROM {table}")).mappings().all()
             cooked = sorted(

@@ -18,9 +18,16 @@ from sqlmodel import Session, select
 from contribbot.github.parse import CommentData, IssueData, ReviewData
 from contribbot.store import held
 from contribbot.store.db import open_database, session_scope
-from contribbot.store.models import Account, Comment, Issue, PullRequest, Review
+from contribbot.store.models import Account, Comment, Issue, PullRequest, Review, SeenEvent
 from contribbot.store.page import read_page
-from contribbot.store.save import find_issue, save_comment, save_issue, save_review
+from contribbot.store.save import (
+    find_issue,
+    mark_events_seen,
+    save_comment,
+    save_issue,
+    save_review,
+    seen_events,
+)
 
 AT = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 LATER = AT + timedelta(hours=1)
@@ -177,3 +184,19 @@ def test_a_row_another_worker_inserted_after_the_page_was_read_is_updated(tmp_pa
 def _save(engine: Engine, data: IssueData) -> None:
     with session_scope(engine) as session:
         save_issue(session, data=data, merged_labels=[])
+
+
+def test_a_page_of_events_is_remembered_in_one_statement_seen_ones_as_they_were(
+    tmp_path: Path,
+) -> None:
+    engine = open_database(db_url(tmp_path / "t.db"))
+    with session_scope(engine) as session:
+        mark_events_seen(session, login="Alice", events=[(1, AT), (2, AT)])
+    with session_scope(engine) as session, selects(engine) as seen:
+        mark_events_seen(session, login="alice", events=[(2, LATER), (3, LATER)])
+        assert seen == []  # nothing read first: the insert skips what is there
+    with Session(engine) as session:
+        rows = session.exec(select(SeenEvent.event_id, SeenEvent.created_at)).all()  # type: ignore[call-overload]
+        assert sorted(rows) == [(1, AT), (2, AT), (3, LATER)]
+        assert seen_events(session, login="alice", ids=[1, 2, 3, 4]) == {1, 2, 3}
+    engine.dispose()

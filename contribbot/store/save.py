@@ -27,7 +27,15 @@ from contribbot.store.models import (
     SyncState,
     SyncTask,
 )
-from contribbot.store.upsert import Newer, insert_new, insert_or_set, row_at, stored_row, upsert
+from contribbot.store.upsert import (
+    Newer,
+    insert_all,
+    insert_new,
+    insert_or_set,
+    row_at,
+    stored_row,
+    upsert,
+)
 
 _REPO_CACHE = "contribbot.repos"
 _LOGINS = "contribbot.logins"  # session.info: {account row id: login}, read along the way
@@ -353,8 +361,16 @@ def any_seen_events(session: Session, *, login: str) -> bool:
 
 def mark_event_seen(session: Session, *, login: str, event_id: int, created_at: datetime) -> None:
     """Remember that an event was handled (idempotent)."""
-    values = {"login": login.lower(), "event_id": event_id, "created_at": created_at}
-    insert_new(session, SeenEvent, values, ["login", "event_id"])
+    mark_events_seen(session, login=login, events=[(event_id, created_at)])
+
+
+def mark_events_seen(
+    session: Session, *, login: str, events: Iterable[tuple[int, datetime]]
+) -> None:
+    """Remember that these (event id, created_at) were handled (idempotent): one statement."""
+    rows = [{"login": login.lower(), "event_id": i, "created_at": at} for i, at in events]
+    if rows:
+        insert_all(session, SeenEvent, rows, ["login", "event_id"])
 
 
 def prune_seen_events(session: Session, *, login: str, before: datetime) -> None:

@@ -30,6 +30,17 @@ def insert_new(
     return session.connection().execute(statement, values).first()
 
 
+def insert_all(
+    session: Session, model: type[SQLModel], rows: list[dict[str, Any]], key: list[str]
+) -> None:
+    """INSERT ... ON CONFLICT (key) DO NOTHING for many rows in one statement (executemany):
+    a row with its key there already (this worker's or another's) stays as it is."""
+    session.flush()  # rows these refer to (foreign keys) go first
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = _insert_statement(dialect_of(session), table, tuple(key), returning=False)
+    session.connection().execute(statement, rows)
+
+
 def insert_or_set(
     session: Session,
     model: type[SQLModel],
@@ -66,15 +77,14 @@ def _upsert_statement(
 
 
 @functools.cache
-def _insert_statement(dialect: str, table: Table, key: tuple[str, ...]) -> Any:
+def _insert_statement(
+    dialect: str, table: Table, key: tuple[str, ...], returning: bool = True
+) -> Any:
     """One statement object per table and key: its compiled form is cached by SQLAlchemy
     (the values are parameters), where a new statement a row cost a new cache key."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=list(key))
-        .returning(*table.primary_key.columns)
-    )
+    statement = insert(table).on_conflict_do_nothing(index_elements=list(key))
+    return statement.returning(*table.primary_key.columns) if returning else statement
 
 
 def row_at(

@@ -173,15 +173,14 @@ class EventSaver(PageSaver):
 
     def save(self, session: Session, items: tuple[Item, ...]) -> int:
         """Owe the reviews of each reviewed PR; remember the ids."""
-        for obj in items:
-            event = parse_event(obj)
+        events = [parse_event(obj) for obj in items]
+        for event in events:
             repo = self.repos.get(event.repo.lower())
             if repo and event.type in REVIEW_EVENTS and event.number is not None:
                 now = self.d.now()
                 save.enqueue(session, kind="reviews", repo=repo, number=event.number, now=now)
-            save.mark_event_seen(
-                session, login=self.user, event_id=event.id, created_at=event.created_at
-            )
+        seen = [(event.id, event.created_at) for event in events]
+        save.mark_events_seen(session, login=self.user, events=seen)
         return 0
 
     def finish(self, session: Session) -> None:

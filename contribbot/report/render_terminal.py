@@ -125,12 +125,20 @@ def _plain(line: Line) -> str:
 
 
 def _styled(span: Span, system: ColorSystem) -> str:
-    if span.style is None and span.link is None:
+    if span.link:  # each link is its own Style (rich gives it an id)
+        style = STYLES[span.style] + Style(link=span.link) if span.style else Style(link=span.link)
+        return style.render(span.text, color_system=system)
+    if span.style is None:
         return span.text
-    style = STYLES.get(span.style or "", Style())
-    if span.link:
-        style += Style(link=span.link)
-    return style.render(span.text, color_system=system)
+    before, after = _codes(span.style, system)
+    return f"{before}{span.text}{after}" if span.text else ""
+
+
+@lru_cache(maxsize=64)
+def _codes(style: str, system: ColorSystem) -> tuple[str, str]:
+    """What rich writes before and after a text in this style (the same for any text)."""
+    before, _, after = STYLES[style].render("\0", color_system=system).partition("\0")
+    return before, after
 
 
 # -- the summary -------------------------------------------------------------------------

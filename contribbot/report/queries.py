@@ -199,26 +199,38 @@ def recent_prs(session: Session, *, accounts: dict[int, str], as_of: datetime) -
     Merge speed looks at PRs merged in the lookback, which may have been opened in the
     one before it. `author` is set (lower-cased) for the users in `accounts`.
     """
+    since = lookback_start(as_of)
     first_review = (
         select(func.min(Review.submitted_at))
         .where(col(Review.pr_id) == Issue.id, col(Review.submitted_at) < as_of)
         .where(col(Review.reviewer_id) != col(Issue.author_id), col(Review.state) != "PENDING")
         .scalar_subquery()
     )
-    query = (
+    opened = (
         select(
+            col(Issue.id),
             col(Issue.repo_id),
             col(Issue.author_id),
             col(Issue.created_at),
-            col(PullRequest.merged_at),
             type_coerce(first_review, UTCDateTime),
         )
-        .join(PullRequest, col(PullRequest.issue_id) == Issue.id)
-        .where(col(Issue.created_at) >= lookback_start(as_of))
-        .where(col(Issue.created_at) < as_of)
+        .where(col(Issue.created_at) >= since, col(Issue.created_at) < as_of)
+        .where(col(Issue.is_pr))
     )
+    # merged ones from the merge-time index (a PR merges after it opens): looking each
+    # PR up by id for its merged_at cost more than the rest of the query
+    merged = select(col(PullRequest.issue_id), col(PullRequest.merged_at)).where(
+        col(PullRequest.merged_at) >= since
+    )
+    merged_at = dict(list(_rows(session, merged)))
     logins = {account_id: login.lower() for account_id, login in accounts.items()}
     return [
-        RecentPR(repo_id, logins.get(author_id) if author_id is not None else None, *times)
-        for repo_id, author_id, *times in _rows(session, query)
+        RecentPR(
+            repo_id,
+            logins.get(author_id) if author_id is not None else None,
+            opened_at,
+            merged_at.get(pr_id),
+            reviewed_at,
+        )
+        for pr_id, repo_id, author_id, opened_at, reviewed_at in _rows(session, opened)
     ]

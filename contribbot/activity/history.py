@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, delete, select
 
+from contribbot.activity.labels import labels_key
 from contribbot.activity.lifecycle import Lifecycle, label_config_key, lifecycle
 from contribbot.config import Config
 from contribbot.github.parse import LifecycleEvent
@@ -22,10 +23,6 @@ from contribbot.store.models import Issue, LifecycleEventRecord, PRLifecycle, Pu
 from contribbot.store.upsert import stored_row
 
 log = logging.getLogger("contribbot.activity")
-
-
-def _key(repo: str) -> str:
-    return f"lifecycle:{repo.lower()}:labels"
 
 
 def save_timeline_page(
@@ -113,13 +110,13 @@ def rederive_if_changed(session: Session, *, config: Config, now: datetime) -> i
     for repo in config.track.repos:
         rules = config.repo(repo)
         key = label_config_key(rules.merged_labels, rules.reverted_labels)
-        stored = save.get_state(session, key=_key(repo))
+        stored = save.get_state(session, key=labels_key(repo))
         if stored == key:
             continue
         if stored is not None:
             changed += _rederive_repo(session, repo, rules.merged_labels, rules.reverted_labels)
             log.info("%s: label rules changed; re-derived %d PRs", repo, changed)
-        save.set_state(session, key=_key(repo), value=key, now=now)
+        save.set_state(session, key=labels_key(repo), value=key, now=now)
     return changed
 
 

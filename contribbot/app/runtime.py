@@ -56,13 +56,16 @@ def database(config: Config) -> Engine:
     """The upgraded database of `config`, its PR histories derived with its label rules."""
     from datetime import UTC, datetime
 
-    from contribbot.activity.history import rederive_if_changed
+    from contribbot.activity.labels import label_rules_changed
     from contribbot.store.db import session_scope
 
     engine = open_database(config.database_url())
     _opened.append(describe(engine))
     with session_scope(engine) as session:  # changed merged/reverted labels: no requests
-        rederive_if_changed(session, config=config, now=datetime.now(UTC))
+        if label_rules_changed(session, config):  # else reading imports no save path
+            from contribbot.activity.history import rederive_if_changed
+
+            rederive_if_changed(session, config=config, now=datetime.now(UTC))
     return engine
 
 

@@ -18,7 +18,6 @@ from contribbot.report.ball import ReviewEvent
 from contribbot.report.facts import PRFacts, RecentPR, ReportFacts, Settings
 from contribbot.report.speed import lookback_start
 from contribbot.report.window import Window, as_of, history_span
-from contribbot.store import save
 from contribbot.store.keys import synced_key
 from contribbot.store.models import (
     Account,
@@ -28,6 +27,7 @@ from contribbot.store.models import (
     PullRequest,
     Repository,
     Review,
+    SyncState,
     UTCDateTime,
 )
 from contribbot.timeutil import parse_github_time
@@ -67,7 +67,11 @@ def _rows(session: Session, query: Executable) -> Iterable[Any]:
 def data_as_of(session: Session, repos: Sequence[str]) -> datetime | None:
     """How fresh the report's data is: the oldest last sync among the tracked repos (a
     repo whose sync keeps failing shows its age here); None when none was synced."""
-    stamps = [parse_github_time(save.get_state(session, key=synced_key(repo))) for repo in repos]
+    if not repos:
+        return None
+    keys = [synced_key(repo) for repo in repos]
+    query = select(col(SyncState.value)).where(col(SyncState.key).in_(keys))
+    stamps = [parse_github_time(value) for (value,) in _rows(session, query)]
     known = [s for s in stamps if s is not None]
     return min(known) if known else None
 

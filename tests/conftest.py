@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from engines import ON_POSTGRES, TEST_DB, db_url, drop_databases, finish_session
+from ordering import spread
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
@@ -44,6 +45,13 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto`: one worker more than usable cores. Some tests spend seconds waiting on a
     subprocess, a sink or a lease (not on a core); the extra worker runs tests meanwhile."""
     return len(os.sched_getaffinity(0)) + 1
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under xdist, each worker's share starts with its costliest tests (ordering.py)."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if workers > 1:
+        items[:] = spread(items, [item.nodeid for item in items], workers)
 
 
 @pytest.fixture(autouse=True, scope="module")

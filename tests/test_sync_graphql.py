@@ -126,11 +126,11 @@ def test_partial_pages_are_not_kept_but_asked_again(tmp_path, small_hub):
 
 def test_a_502_halves_first_until_the_query_fits(tmp_path, small_hub):
     hub = small_hub
-    hub.graphql.max_nodes = 3000
+    hub.graphql.max_nodes = 6000  # a page of 100 or 50 is too heavy, 25 fits: two halvings
     _, result, engine = sync_with(tmp_path, hub, "true", users=["alice"], repos=REPOS[:1])
     assert result.exit_code == 0
     sizes = [r.status for r in hub.requests if r.path == "/graphql"]
-    assert 502 in sizes and sizes[-1] == 200
+    assert "502 502 200" in " ".join(map(str, sizes)) and sizes[-1] == 200
     assert stored(engine, ["alice"]) == expected(
         hub.dataset, {"alice"}, EPOCH, NOW + timedelta(days=1)
     )

@@ -28,7 +28,7 @@ HEAVY: dict[str, float] = {
     "test_graphql_daemon.py::test_mondays_report_goes_out_on_time_while_a_long_backfill_runs": 11,
     "test_sync_graphql.py::test_rest_and_graphql_give_the_same_database_and_the_oracles_activity": 14,  # noqa: E501
     "test_sync_graphql.py::test_kill_9_mid_backfill_resumes_with_nothing_lost_or_doubled": 11,
-    "test_sync_graphql.py::test_a_502_halves_first_until_the_query_fits": 11,
+    "test_sync_graphql.py::test_a_502_halves_first_until_the_query_fits": 5,
     "test_sync_truth.py::test_first_sync_and_polls_find_every_contribution": 8,
     "test_app_daemon_process.py::test_daemon_polls_posts_once_refuses_a_twin_and_stops_on_sigterm": 10,  # noqa: E501
     "test_activity_history.py::test_changed_label_rules_re_derive_without_requests": 9,

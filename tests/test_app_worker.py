@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -252,6 +253,16 @@ def test_three_workers_one_killed_mid_backfill_end_like_one_process(tmp_path, wo
         url = load(path).database_url()
         engine = worker_engine(url)
         procs = [start_worker(path, "--until-idle") for _ in range(3)]
+        # the one-process sync to compare with runs meanwhile, into its own database
+        single = write_config(single_dir, hub.base_url, users=users, repos=[REPO])
+        config = load(single)
+        reference = ThreadPoolExecutor(max_workers=1).submit(
+            lambda: Sync(
+                engine=runtime.database(config),
+                client=runtime.github_client(config),
+                config=config,
+            ).run()
+        )
         try:
             victim, unit = _wait_for_a_backfill_in_hand(engine, procs)
             os.kill(victim.pid, signal.SIGKILL)
@@ -270,13 +281,7 @@ def test_three_workers_one_killed_mid_backfill_end_like_one_process(tmp_path, wo
         # its last page but before releasing the lease there is nothing left to log. What was
         # owed is shown below: the database equals a one-process sync.
         assert len(sink.posts) == 1, [p.json().get("text") for p in sink.posts]
-
-        single = write_config(single_dir, hub.base_url, users=users, repos=[REPO])
-        config = load(single)
-        one = Sync(
-            engine=runtime.database(config), client=runtime.github_client(config), config=config
-        ).run()
-        assert one.exit_code == 0
+        assert reference.result(timeout=240).exit_code == 0
         assert content(url) == content(config.database_url())
 
 

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from sqlmodel import Session
 
-from contribbot.github.parse import CommentData, IssueData, ReviewData, is_placeholder
+from contribbot.github.parse import CommentData, IssueData, ReviewData
 from contribbot.store import held, identity
 from contribbot.store.accounts import read_accounts
 from contribbot.store.models import Comment, Issue, PullRequest, Review
@@ -57,13 +57,8 @@ def _by_repo(items: list[_Item]) -> list[list[_Item]]:
 
 def _read_issues(session: Session, rid: int, issues: list[IssueData]) -> None:
     identity.read_numbers(session, repo_id=rid, numbers=[i.number for i in issues], locked=True)
-    # a REST id its (repo, number) is not stored under: is another row there (issue_key)?
-    elsewhere = [
-        i.id
-        for i in issues
-        if not is_placeholder(i.id)
-        and identity.stored_id(session, repo_id=rid, number=i.number) != i.id
-    ]
-    held.read(session, Issue, elsewhere, locked=True)
-    keys = [identity.key_for(session, repo_id=rid, data=i) for i in issues if i.is_pr]
-    held.read(session, PullRequest, keys, locked=False)
+    # the ids they are saved under, where their (repo, number) is not stored: is a row
+    # there (a PR under a pulls id, for issue_key; a placeholder's new row)?
+    keys = {i: identity.key_for(session, repo_id=rid, data=i) for i in issues}
+    held.read(session, Issue, keys.values(), locked=True)  # those read already are skipped
+    held.read(session, PullRequest, [key for i, key in keys.items() if i.is_pr], locked=False)

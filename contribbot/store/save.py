@@ -228,7 +228,7 @@ def save_review(session: Session, *, data: ReviewData, pr_id: int) -> None:
 
 def get_state(session: Session, *, key: str) -> str | None:
     """A sync fact by name."""
-    row = session.get(SyncState, key)
+    row = stored_row(session, SyncState, {"key": key}, locked=False)  # kept for set_state
     return row.value if row else None
 
 

@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from contribbot.activity.history import save_timeline_page
@@ -44,6 +45,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("contribbot.sync")
 
 PATH = "/graphql"
+_OWED_TIMELINE = select(SyncTask).where(  # one statement object: compiled once
+    col(SyncTask.kind) == "timeline",
+    col(SyncTask.repo_id) == bindparam("repo_id"),
+    col(SyncTask.number) == bindparam("number"),
+)
 
 
 @dataclass(frozen=True)
@@ -236,12 +242,8 @@ class GraphQLSaver(PageSaver):
     def _save_events(self, session: Session, issue: Issue, events: tuple[Any, ...]) -> int:
         """An own PR's whole lifecycle timeline, kept when save_issue owes one (as the REST
         `timeline` follow-up would), and that owed follow-up dropped: it came with the page."""
-        owed = select(SyncTask).where(
-            col(SyncTask.kind) == "timeline",
-            col(SyncTask.repo_id) == issue.repo_id,
-            col(SyncTask.number) == issue.number,
-        )
-        tasks = session.exec(owed).all()
+        where = {"repo_id": issue.repo_id, "number": issue.number}
+        tasks = session.scalars(_OWED_TIMELINE, where).all()
         if not tasks:
             return 0  # save_issue owes no timeline for it (REST would not fetch one either)
         rules = self.d.config.repo(self.repo)

@@ -8,11 +8,10 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import TOKEN, cli, load, write_config
+from conftest import TOKEN, cli, load, world_copy, write_config
 
 from contribbot.app import jobs
 from contribbot.fakehub import FakeHub
-from contribbot.fakehub.dataset import build_dataset
 from contribbot.fakehub.sink import Sink
 from contribbot.github.client import GitHubClient
 from contribbot.report.queries import data_as_of
@@ -25,7 +24,7 @@ GONE = "pytorch/tutorials"
 
 @pytest.fixture
 def hub():
-    with FakeHub(build_dataset(NOW, size="small"), tokens={TOKEN: "alice"}) as running:
+    with FakeHub(world_copy("small"), tokens={TOKEN: "alice"}) as running:
         yield running
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import github
 import httpx
 import pytest
+from conftest import world_copy
 
 from contribbot.fakehub import FakeHub, Issue, build_dataset, user_events
 from contribbot.fakehub.model import Dataset
@@ -22,7 +23,7 @@ from contribbot.fakehub.model import Dataset
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 PT, TUT = "pytorch/pytorch", "pytorch/tutorials"
 AUTH = {"Authorization": "token test-token"}
-DATASET = build_dataset(NOW)
+DATASET = world_copy()  # conftest keeps it pickled: a `fresh` hub copies it
 
 
 def _parse(stamp: str) -> datetime:
@@ -43,7 +44,7 @@ def shared() -> Iterator[FakeHub]:
 @pytest.fixture
 def fresh() -> Iterator[FakeHub]:
     """A hub of its own, for tests that change state or spend rate limit."""
-    with FakeHub(now=NOW, tokens={"test-token": "alice", "bob-token": "bob"}) as hub:
+    with FakeHub(world_copy(), tokens={"test-token": "alice", "bob-token": "bob"}) as hub:
         yield hub
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import world_copy
 
 from contribbot.fakehub import FakeHub
 
@@ -98,7 +99,7 @@ def _headers(raw: list[str]) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[httpx.Client]:
-    with FakeHub(now=NOW) as hub:
+    with FakeHub(world_copy()) as hub:
         headers = {"Authorization": "token test-token"}
         with httpx.Client(base_url=hub.base_url, headers=headers) as client:
             yield client

@@ -16,9 +16,10 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from conftest import world_copy
 from jsonschema import Draft202012Validator, FormatChecker  # type: ignore[import-untyped]
 
-from contribbot.fakehub import FakeHub, build_dataset
+from contribbot.fakehub import FakeHub
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 SUBSET = json.loads((Path(__file__).parent / "openapi" / "github-subset.json").read_text())
@@ -54,7 +55,7 @@ def _errors(schema: dict[str, Any], body: Any) -> list[str]:
 
 @pytest.fixture(scope="module")
 def hub() -> Iterator[FakeHub]:
-    with FakeHub(build_dataset(NOW), tokens={"test-token": "alice"}) as running:
+    with FakeHub(world_copy(), tokens={"test-token": "alice"}) as running:
         yield running
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from contribbot.fakehub import FakeHub, build_dataset
+from conftest import world_copy
+
+from contribbot.fakehub import FakeHub
 from contribbot.fakehub.realism import Realism
 from contribbot.fakehub.reverts import add_reverts
 from contribbot.fakehub.truth import Fact, expected_contributions, recall_precision
@@ -18,7 +20,7 @@ def _kinds(facts: set[Fact], number: int) -> list[tuple[str, datetime]]:
 
 
 def test_a_pr_landed_reverted_and_relanded_counts_each_step() -> None:
-    hub = FakeHub(build_dataset(NOW, size="small"), tokens={})
+    hub = FakeHub(world_copy("small"), tokens={})
     pr = hub.open_pr(PT, "alice", "Fix a thing")
     hub.merge_pr(PT, pr.number, via_label=True)
     landed = pr.closed_at
@@ -36,7 +38,7 @@ def test_a_pr_landed_reverted_and_relanded_counts_each_step() -> None:
 
 
 def test_a_reverted_pr_left_open_and_a_closed_unmerged_one() -> None:
-    hub = FakeHub(build_dataset(NOW, size="small"), tokens={})
+    hub = FakeHub(world_copy("small"), tokens={})
     reverted = hub.open_pr(PT, "alice", "Reverted for good")
     hub.merge_pr(PT, reverted.number, via_label=True)
     hub.revert_pr(PT, reverted.number)
@@ -55,7 +57,7 @@ def test_a_reverted_pr_left_open_and_a_closed_unmerged_one() -> None:
 
 
 def test_reviews_comments_and_issues_follow_the_readme() -> None:
-    hub = FakeHub(build_dataset(NOW, size="small"), tokens={})
+    hub = FakeHub(world_copy("small"), tokens={})
     pr = hub.open_pr(PT, "bob", "Bob's PR")
     hub.add_review(PT, pr.number, "alice", "APPROVED")
     hub.add_review(PT, pr.number, "alice", "PENDING")  # a draft: not a contribution
@@ -72,7 +74,7 @@ def test_reviews_comments_and_issues_follow_the_readme() -> None:
 
 
 def test_the_seeded_reverts_are_in_the_truth() -> None:
-    ds = build_dataset(NOW)
+    ds = world_copy()
     before = expected_contributions(ds, ["alice", "bob", "carol"])
     touched = add_reverts(ds, Realism.all().seed)
     after = expected_contributions(ds, ["alice", "bob", "carol"])

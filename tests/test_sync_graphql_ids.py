@@ -10,11 +10,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from conftest import NOW, TOKEN, write_config
+from conftest import TOKEN, world_copy, write_config
 from sqlmodel import col, select
 from test_sync_truth import PT, USERS, World
 
-from contribbot.fakehub import FakeHub, build_dataset
+from contribbot.fakehub import FakeHub
 from contribbot.fakehub.model import Issue as HubIssue
 from contribbot.store.db import session_scope
 from contribbot.store.models import Issue, Repository, Review, SyncState
@@ -44,7 +44,7 @@ def _checkpoint(world: World) -> str | None:
 
 
 def test_graphql_history_then_rest_polls_of_older_prs(tmp_path: Path) -> None:
-    with FakeHub(build_dataset(NOW, size="small"), tokens={TOKEN: "alice"}) as hub:
+    with FakeHub(world_copy("small"), tokens={TOKEN: "alice"}) as hub:
         hub.set_rate_limit(1000, window_s=60, resource="search")
         world = World(hub, write_config(tmp_path, hub.base_url, users=list(USERS), graphql="true"))
         world.poll()  # the history over GraphQL

@@ -9,11 +9,10 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import TOKEN, cli, load, write_config
+from conftest import TOKEN, cli, load, world_copy, write_config
 from sqlmodel import select
 
 from contribbot.fakehub import FakeHub
-from contribbot.fakehub.dataset import build_dataset
 from contribbot.fakehub.truth import Fact, expected_contributions, recall_precision
 from contribbot.github.client import GitHubClient
 from contribbot.store.db import open_database, session_scope
@@ -27,7 +26,7 @@ MOVED = f"{OLD}: GitHub now calls it {NEW} (renamed or transferred): change {OLD
 
 @pytest.fixture
 def hub():
-    with FakeHub(build_dataset(NOW, size="small"), tokens={TOKEN: "bob"}) as running:
+    with FakeHub(world_copy("small"), tokens={TOKEN: "bob"}) as running:
         yield running
 
 

@@ -200,3 +200,69 @@ def test_a_page_of_events_is_remembered_in_one_statement_seen_ones_as_they_were(
         assert sorted(rows) == [(1, AT), (2, AT), (3, LATER)]
         assert seen_events(session, login="alice", ids=[1, 2, 3, 4]) == {1, 2, 3}
     engine.dispose()
+
+
+def test_a_pr_another_worker_stored_after_the_page_was_read_keeps_its_newer_merge(
+    tmp_path: Path,
+) -> None:
+    # the page read found neither the issue nor its PR row; another worker then stores the
+    # PR, merged, from a newer payload: the stale payload's save must read that PR row again
+    engine = open_database(db_url(tmp_path / "t.db"))
+    _save(engine, issue(1))
+    who = {"author": "newcomer", "author_id": 999}  # not stored: the page read locks no row
+    theirs = issue(4, updated=LATER, state="closed", closed_at=LATER, merged_at=LATER, **who)
+    ours = issue(4, updated=AT, title="stale", **who)
+    with session_scope(engine) as session:
+        read_page(session, issues=[ours])
+        other = threading.Thread(target=lambda: _save(engine, theirs))
+        other.start()
+        other.join(timeout=60)
+        assert not other.is_alive()
+        save_issue(session, data=ours, merged_labels=[])
+    with Session(engine) as session:
+        stored = session.get(Issue, BIG + 4)
+        pr = session.get(PullRequest, BIG + 4)
+        assert stored is not None and pr is not None
+        assert (stored.state, stored.title, pr.merged_at) == ("closed", "t4", LATER)
+    engine.dispose()
+
+
+def test_an_account_renamed_within_a_page_ends_with_its_last_login_as_item_by_item(
+    tmp_path: Path,
+) -> None:
+    # stored as "x"; the page holds an item by "y" (the same GitHub id: renamed), then one by
+    # "x" again (an older payload): item by item the row ends as "x", and so must a page
+    items = [issue(3, author="y", author_id=7), issue(5, author="x", author_id=7)]
+    logins = []
+    for page in (False, True):
+        engine = open_database(db_url(tmp_path / f"accounts-{page}.db"))
+        _save(engine, issue(1, author="x", author_id=7))
+        with session_scope(engine) as session:
+            if page:
+                read_page(session, issues=items)
+            for data in items:
+                save_issue(session, data=data, merged_labels=[])
+        with Session(engine) as session:
+            logins.append(session.exec(select(Account.login, Account.github_id)).all())
+        engine.dispose()
+    assert logins[0] == logins[1] == [("x", 7)]
+
+
+def test_a_timeline_page_with_an_event_twice_is_saved_once(tmp_path: Path) -> None:
+    from contribbot.activity.history import save_timeline_page
+    from contribbot.github.parse import LifecycleEvent
+    from contribbot.store.models import LifecycleEventRecord
+
+    engine = open_database(db_url(tmp_path / "t.db"))
+    _save(engine, issue(2))
+    labeled = LifecycleEvent(
+        id=5, event="labeled", at=AT, actor="a", label="Merged", commit_id=None
+    )
+    with session_scope(engine) as session:
+        save_timeline_page(
+            session, pr_id=BIG + 2, events=[labeled, labeled], merged_labels=["Merged"],
+            reverted_labels=[], now=LATER,
+        )  # fmt: skip
+    with Session(engine) as session:
+        assert session.exec(select(LifecycleEventRecord.id)).all() == [5]
+    engine.dispose()

@@ -36,6 +36,7 @@ def save_timeline_page(
 ) -> Lifecycle:
     """Keep a page of a PR's timeline (lifecycle events, upserted by GitHub's id: a timeline
     only grows) and re-derive the PR's history from everything stored."""
+    events = list({e.id: e for e in events}.values())  # an id twice: one row, the last
     held.read(session, LifecycleEventRecord, [e.id for e in events], locked=False)  # at once
     for event in events:
         row = stored_row(

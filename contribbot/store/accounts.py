@@ -89,7 +89,10 @@ def _account_id(session: Session, login: str, github_id: int | None, kind: str) 
         return _insert(session, login, None, kind)
     by_id = _locked(session, github_id=github_id)
     if by_login is not None or by_id is not None:
-        session.info.pop(_READ, None)  # a row changes below: what was read is read again
+        # a row changes below: what was read is read again, and what was found by login
+        # (a login renamed away, or taken by another id, is not the same account any more)
+        session.info.pop(_READ, None)
+        session.info.pop(_CACHE, None)
     if by_login is not None:
         if by_login.github_id is None and by_id is None:  # first seen without its id
             by_login.github_id = github_id

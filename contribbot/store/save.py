@@ -93,6 +93,13 @@ def repo_id(session: Session, *, full_name: str) -> int:
     return cache[key]
 
 
+def forget_repo_names(session: Session) -> None:
+    """Forget the repository ids read by name (a repository row was renamed: its old name
+    is free for another repository)."""
+    _KNOWN_REPOS.pop(session.get_bind(), None)
+    session.info.pop(_REPO_CACHE, None)
+
+
 def _repo_id(session: Session, key: str, full_name: str) -> int:
     # a repository row is never deleted nor re-keyed: one read of its id per engine will do,
     # when it was read (a row this transaction inserted could still be rolled back)
@@ -150,7 +157,10 @@ def save_issue(
     stored = stored_row(session, Issue, {"id": data.id}, locked=True)
     before = None if stored is None else (stored.state, sorted(stored.labels))
     newer = _updated_after(data)
-    issue: Issue = upsert(session, Issue, {"id": data.id}, fields, stored, newer=newer)[0]
+    issue: Issue
+    issue, inserted = upsert(session, Issue, {"id": data.id}, fields, stored, newer=newer)
+    if stored is None and not inserted:  # another worker stored it since the page was read:
+        held.forget(session, PullRequest, {"issue_id": data.id})  # its PR row too, read again
     identity.saved_as(session, repo_id=rid, number=data.number, ident=data.id)
     if data.is_pr:
         pr = stored_row(session, PullRequest, {"issue_id": data.id}, locked=False)

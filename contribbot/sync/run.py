@@ -290,6 +290,7 @@ def _repository_row(session: Session, repo: str, github_id: int | None) -> Repos
             earlier.full_name = repo
             session.add(earlier)
             session.flush()
+            save.forget_repo_names(session)  # the old name may be another repo's one day
     row = session.get(Repository, save.repo_id(session, full_name=repo))
     assert row is not None
     return row

@@ -114,3 +114,21 @@ def test_the_stand_in_redirects_an_old_name_as_github_does(hub):
     assert {
         i["repository_url"].rsplit("/repos/", 1)[1] for i in json.loads(followed.body or b"")
     } == {NEW}
+
+
+def test_listed_items_or_search_hits_naming_another_repo_are_refused():
+    from contribbot.github.errors import RepoMoved
+    from contribbot.sync.backfill import SEARCH_PHASES, _SearchSaver
+    from contribbot.sync.savers import refuse_moved
+
+    api = "https://api.github.com/repos"
+    issue = {"repository_url": f"{api}/{NEW}", "number": 3}
+    comment = {"issue_url": f"{api}/{NEW}/issues/3"}
+    inline = {"pull_request_url": f"{api}/{NEW}/pulls/4"}
+    for item in (issue, comment, inline):
+        with pytest.raises(RepoMoved, match=f"GitHub now calls it {NEW}"):
+            refuse_moved(OLD, (item,))
+    refuse_moved(OLD.upper(), ({"repository_url": f"{api}/{OLD}"},))  # names ignore case
+    search = _SearchSaver(d=None, repo=OLD, phase=SEARCH_PHASES[0])  # type: ignore[arg-type]
+    with pytest.raises(RepoMoved):  # a search answered for the new name saves nothing
+        search.vet((issue,))

@@ -27,6 +27,7 @@ from contribbot.store.models import Issue
 from contribbot.store.page import read_page
 from contribbot.sync.driver import Driver, PageSaver
 from contribbot.sync.plan import STREAM_MARGIN, Item, Page, Request, SearchWalk, Step, Walk
+from contribbot.sync.savers import refuse_moved
 from contribbot.timeutil import utc_z
 
 log = logging.getLogger("contribbot.sync")
@@ -71,6 +72,10 @@ class _Counting(PageSaver):
     key: str
     now: Callable[[], datetime]
 
+    def vet(self, items: tuple[Item, ...]) -> None:
+        """As the inner saver vets."""
+        self.inner.vet(items)
+
     def save(self, session: Session, items: tuple[Item, ...]) -> int:
         """The inner saver's work, then the pages left."""
         kept = self.inner.save(session, items)
@@ -112,6 +117,10 @@ class _SearchSaver(PageSaver):
     d: Driver
     repo: str
     phase: _SearchPhase
+
+    def vet(self, items: tuple[Item, ...]) -> None:
+        """Hits naming another repo are not saved under it (refuse_moved)."""
+        refuse_moved(self.repo, items)
 
     def save(self, session: Session, items: tuple[Item, ...]) -> int:
         issues = [parse_issue(obj) for obj in items]

@@ -69,6 +69,16 @@ def _tracked_ids(session: Session) -> dict[int, bool]:
     return cache
 
 
+def refuse_moved(repo: str, items: tuple[Item, ...]) -> None:
+    """Raise RepoMoved when listed items name another repo than `repo`: it was renamed or
+    transferred, and GitHub redirected the request (PyGithub drops the redirected query:
+    `since`, `state`), or a search answered for the repo's new name."""
+    for obj in items:
+        named = item_repo(obj)
+        if named is not None and named.lower() != repo.lower():
+            raise RepoMoved(repo, named)
+
+
 # -- the repo-wide streams ------------------------------------------------------------------
 
 _Handler = Callable[[Driver, Session, str, Item], int]
@@ -83,12 +93,8 @@ class StreamSaver(PageSaver):
     handler: _Handler
 
     def vet(self, items: tuple[Item, ...]) -> None:
-        """Items naming another repo: it was renamed or transferred, and GitHub redirected
-        the request without its query (`since`, `state`): nothing of the page is used."""
-        for obj in items:
-            named = item_repo(obj)
-            if named is not None and named.lower() != self.repo.lower():
-                raise RepoMoved(self.repo, named)
+        """Items naming another repo: nothing of the page is used (refuse_moved)."""
+        refuse_moved(self.repo, items)
 
     def save(self, session: Session, items: tuple[Item, ...]) -> int:
         """Each item through the stream's handler (what they are saved against read first)."""

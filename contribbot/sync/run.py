@@ -169,7 +169,7 @@ class Sync(Driver):
 
     def _ensure_repo(self, repo: str) -> None:
         """Check the repository once, set up its checkpoints; a renamed or transferred repo
-        stops here with one line (later, its streams' items tell: StreamSaver)."""
+        stops here with one line (later, the items its pages list tell: refuse_moved)."""
         with self.session() as session:
             if save.get_state(session, key=f"repo:{repo}:meta") is not None:
                 return

@@ -22,6 +22,9 @@ def _count(session: Session, query: Any) -> int:
     return int(session.exec(query).one())
 
 
+_NONE = {"prs": 0, "issues": 0, "reviews": 0, "comments": 0}
+
+
 def user_counts(
     session: Session, *, repo_id: int, logins: Sequence[str]
 ) -> dict[str, dict[str, int]]:
@@ -36,8 +39,7 @@ def user_counts(
         )
     }
     counts: dict[int | None, dict[str, int]] = {
-        account_id: {"prs": 0, "issues": 0, "reviews": 0, "comments": 0}
-        for account_id in ids.values()
+        account_id: dict(_NONE) for account_id in ids.values()
     }
     wanted = list(counts)
     items = (
@@ -71,8 +73,7 @@ def user_counts(
     )
     for author_id, n in session.exec(comments):
         counts[author_id]["comments"] = n
-    none = {"prs": 0, "issues": 0, "reviews": 0, "comments": 0}
-    return {login: dict(counts.get(ids.get(login.lower()), none)) for login in logins}
+    return {login: dict(counts.get(ids.get(login.lower()), _NONE)) for login in logins}
 
 
 def history_follow_ups(session: Session, *, repo_id: int) -> int:

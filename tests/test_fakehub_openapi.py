@@ -80,7 +80,7 @@ def test_subset_records_its_source() -> None:
     source = SUBSET["source"]
     assert source["package"] == "@octokit/openapi"
     assert re.match(r"^\d+\.\d+\.\d+$", source["version"])
-    assert len(SUBSET["operations"]) == 17
+    assert len(SUBSET["operations"]) == 18
 
 
 def test_schemas_reject_wrong_bodies() -> None:
@@ -96,6 +96,9 @@ def test_users_and_rate_limit(get: Any) -> None:
     check("GET /user", get("/user"))
     for login in ("bob", "pytorch-bot%5Bbot%5D", "pytorch"):
         check("GET /users/{username}", get(f"/users/{login}"))
+    bob = get("/users/bob")
+    check("GET /user/{account_id}", by_id := get(f"/user/{bob['id']}"))
+    assert by_id == bob
     check("GET /rate_limit", get("/rate_limit"))
 
 

@@ -66,7 +66,7 @@ class Polled:
     @property
     def errors(self) -> list[str]:
         """One line per repo or user that failed."""
-        return [e for o in self.result.outcomes for e in (o.error, *o.problems) if e]
+        return self.result.errors
 
 
 def sync_and_refresh(

@@ -23,6 +23,7 @@ from sqlmodel import col, select
 
 from contribbot.app import jobs, runtime
 from contribbot.config import Config
+from contribbot.errors import ContribError
 from contribbot.github.client import GitHubClient
 from contribbot.github.errors import BadRequest, NotFound
 from contribbot.store import leases, save
@@ -150,6 +151,8 @@ class UnitRunner:
         before = self._owed()
         sync = self._sync()
         sync.poll_user_events(user, repos)
+        if sync.result.problems:  # renamed or gone: the unit fails with the one line
+            raise ContribError("; ".join(sync.result.problems))
         after = self._owed()
         grew = [repo for repo, count in after.items() if count > before.get(repo, 0)]
         if grew:  # the repos' streams units drain them now rather than at the next poll

@@ -114,6 +114,13 @@ class Knobs:
             self.dataset.forget_associations()
             self._moved[old.lower()] = new
 
+    def rename_user(self, old: str, new: str) -> None:
+        """Rename an account, as GitHub does: same id, every item now names `new`, the old
+        login is a 404 (GitHub redirects no API request for it) and /user/{id} names `new`."""
+        with self._lock:
+            self.dataset.rename_account(old, new)
+            self.tokens.update({t: new for t, login in self.tokens.items() if login == old})
+
     def redirect_for(self, path: str, query: str, base_url: str) -> str | None:
         """Where GitHub's 301 sends a request for a moved repo's old name, or None."""
         match = _REPO_PATH.match(path)

@@ -7,6 +7,7 @@ primitives, so a generated comment and a comment added by a test leave identical
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -252,6 +253,33 @@ class Dataset:
             self.accounts[login] = found
         return found
 
+    def rename_account(self, old: str, new: str) -> None:
+        """A user renames their account: same id, and every item of theirs now names `new`
+        (GitHub answers with the current login everywhere; the old one is free, a 404)."""
+        account = self.accounts.pop(old)
+        account.login = new
+        self.accounts[new] = account
+        swap = functools.partial(_swap, old, new)
+        for repo in self.repos.values():
+            repo.members = tuple(map(swap, repo.members))
+            for issue in [*repo.issues.values(), *repo.pending]:
+                issue.user = swap(issue.user)
+                issue.closed_by = _swap_none(old, new, issue.closed_by)
+                issue.merged_by = _swap_none(old, new, issue.merged_by)
+                issue.assignees = list(map(swap, issue.assignees))
+                issue.requested_reviewers = list(map(swap, issue.requested_reviewers))
+                items: list[Comment | Review | ReviewComment] = [
+                    *issue.comments,
+                    *issue.reviews,
+                    *issue.review_comments,
+                ]
+                for item in items:
+                    item.user = swap(item.user)
+                for entry in issue.timeline:
+                    entry.actor = swap(entry.actor)
+                    entry.assignee = _swap_none(old, new, entry.assignee)
+        self.forget_associations()
+
     def issue(self, repo: str, number: int) -> Issue:
         """The issue or PR `number` of repo; KeyError when missing."""
         return self.repos[repo].issues[number]
@@ -278,3 +306,11 @@ def _landed(issue: Issue) -> bool:
 def mentions(text: str) -> list[str]:
     """Logins @-mentioned in text."""
     return re.findall(r"(?<![\w`])@([A-Za-z0-9][A-Za-z0-9-]*(?:\[bot\])?)", text)
+
+
+def _swap(old: str, new: str, login: str) -> str:
+    return new if login == old else login
+
+
+def _swap_none(old: str, new: str, login: str | None) -> str | None:
+    return None if login is None else _swap(old, new, login)

@@ -44,6 +44,15 @@ def get_user(call: Call) -> Reply:
     return Reply(200, call.render.profile(call.viewer, private=True))
 
 
+def get_user_by_id(call: Call, account_id: str) -> Reply:
+    """GET /user/{account_id}: an account by its id, whatever its login is now."""
+    wanted = int(account_id)
+    login = next((a.login for a in call.ds.accounts.values() if a.id == wanted), None)
+    if login is None:
+        raise not_found()
+    return Reply(200, call.render.profile(login, private=False))
+
+
 def get_profile(call: Call, username: str) -> Reply:
     """GET /users/{username}."""
     if username not in call.ds.accounts:
@@ -270,6 +279,7 @@ ROUTES: list[tuple[re.Pattern[str], Callable[..., Reply]]] = [
     (re.compile(pattern + r"/?$"), handler)
     for pattern, handler in (
         (r"^/user", get_user),
+        (r"^/user/(?P<account_id>\d+)", get_user_by_id),
         (r"^/users/(?P<username>[^/]+)", get_profile),
         (r"^/users/(?P<username>[^/]+)/events/public", public_events),
         (r"^/search/issues", search),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, or_
+from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select
 
 from contribbot.store.models import Account
@@ -69,6 +69,12 @@ def read_accounts(session: Session, *, accounts: Iterable[tuple[str, int | None]
         # the first case of _account_id: this login's row is this account's
         if mine is not None and mine.id is not None and github_id in (None, mine.github_id):
             cache[(login, github_id)] = mine.id
+
+
+def github_id_of(session: Session, *, login: str) -> int | None:
+    """The GitHub id of the account stored under `login` (any case), None if unknown."""
+    query = select(col(Account.github_id)).where(func.lower(Account.login) == login.lower())
+    return session.scalars(query.order_by(col(Account.id))).first()
 
 
 def _read(session: Session) -> tuple[dict[str, Account | None], dict[int, Account | None]]:

@@ -91,6 +91,7 @@ class SyncResult:
     """The whole run: per-repo outcomes, what it spent, and whether it stopped early."""
 
     outcomes: list[RepoOutcome] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # a tracked user's part, all repos
     stopped: bool = False
     items: int = 0
     spend: Spend = field(default_factory=Spend)
@@ -98,7 +99,12 @@ class SyncResult:
     @property
     def exit_code(self) -> int:
         """1 when any repository (or any user's part of one) failed, else 0."""
-        return 1 if any(o.error or o.problems for o in self.outcomes) else 0
+        return 1 if self.errors else 0
+
+    @property
+    def errors(self) -> list[str]:
+        """One line per repo or user that failed."""
+        return [e for o in self.outcomes for e in (o.error, *o.problems) if e] + self.problems
 
 
 class PageSaver:

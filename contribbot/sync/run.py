@@ -32,6 +32,7 @@ from contribbot.github.errors import (
     WaitInterrupted,
 )
 from contribbot.store import save
+from contribbot.store.accounts import github_id_of
 from contribbot.store.keys import failed_key, failure_key, synced_key
 from contribbot.store.models import Issue, Repository
 from contribbot.sync.backfill import HISTORY_TASKS, backfill, backfill_older, reconcile
@@ -212,11 +213,31 @@ class Sync(Driver):
         try:
             self.walk("", EventWalk(user, self.now(), first_read), saver)
         except NotFound:
-            log.warning("@%s: no such GitHub user", user)
+            self.result.problems.append(self._gone(user))
+            log.error("%s", self.result.problems[-1])
         except RUN_ENDING:
             raise
         except BadRequest as exc:
             log.warning("@%s: public events unavailable: %s", user, exc)
+
+    def _gone(self, user: str) -> str:
+        """Why GitHub has no `user`: renamed (GitHub's /user/{id} names the account the
+        database knew by that login: one request, only now), or deleted."""
+        with self.session() as session:
+            github_id = github_id_of(session, login=user)
+        if github_id is not None:
+            try:
+                login = str(
+                    self.client.get(self.client.full_url(f"/user/{github_id}")).data["login"]
+                )
+            except NotFound:
+                login = user
+            if login.lower() != user.lower():
+                return (
+                    f"@{user}: GitHub now calls this account {login} (renamed): "
+                    f"change {user} to {login} in [track] users"
+                )
+        return f"@{user}: no such GitHub user (deleted, or renamed): check [track] users"
 
     # -- follow-up fetches -------------------------------------------------------------
 

@@ -25,6 +25,7 @@ REF_PREFIX = "#/components/schemas/"
 OPERATIONS = [
     "/user",
     "/users/{username}",
+    "/user/{account_id}",
     "/rate_limit",
     "/repos/{owner}/{repo}",
     "/repos/{owner}/{repo}/issues",

@@ -7,11 +7,14 @@ them: a command that only reads never imports the save path.
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from typing import TYPE_CHECKING
 
 from contribbot.activity.lifecycle import label_config_key
 from contribbot.config import Config
-from contribbot.store.models import SyncState
+from contribbot.store.reader import Reader, as_reader
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 def labels_key(repo: str) -> str:
@@ -19,7 +22,7 @@ def labels_key(repo: str) -> str:
     return f"lifecycle:{repo.lower()}:labels"
 
 
-def label_rules_changed(session: Session, config: Config) -> bool:
+def label_rules_changed(db: Reader | Session, config: Config) -> bool:
     """Whether some tracked repo's recorded label rules differ from the config's."""
     wanted = {
         labels_key(repo): label_config_key(
@@ -29,6 +32,6 @@ def label_rules_changed(session: Session, config: Config) -> bool:
     }
     if not wanted:
         return False
-    query = select(col(SyncState.key), col(SyncState.value)).where(col(SyncState.key).in_(wanted))
-    recorded: dict[str, str] = dict(session.execute(query).all())
+    query = "SELECT key, value FROM sync_state WHERE key IN (:keys)"
+    recorded: dict[str, str] = dict(as_reader(db).rows(query, {"keys": list(wanted)}))
     return recorded != wanted

@@ -1,48 +1,25 @@
 """What counts as a contribution, from the database; `activity` and the report share it.
 
 The rules are one SQL union (`_events`): `contributions()` lists its rows with titles
-and links, `counts_by_period()` lets the database count them per week.
+and links, `counts_by_period()` lets the database count them per week. The SQL is plain
+text over a `store.reader.Reader` (no SQLAlchemy import: `contrib activity` starts fast).
 """
 
 from __future__ import annotations
 
 import functools
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import repeat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import (
-    Boolean,
-    CompoundSelect,
-    Select,
-    String,
-    and_,
-    case,
-    func,
-    literal,
-    or_,
-    select,
-    type_coerce,
-    union_all,
-)
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import NullType
-from sqlmodel import Session, col
-
-from contribbot.store.models import (
-    Account,
-    Comment,
-    Issue,
-    PRLifecycle,
-    PullRequest,
-    Repository,
-    Review,
-    UTCDateTime,
-)
+from contribbot.store.reader import Reader, as_reader
 from contribbot.timeutil import utc_z
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 KINDS = (
     "pr_opened",
@@ -98,180 +75,187 @@ class Contribution:
         return out
 
 
-def account_ids(session: Session, users: Sequence[str]) -> dict[int, str]:
+def account_ids(db: Reader | Session, users: Sequence[str]) -> dict[int, str]:
     """The stored accounts of `users` (logins match case-insensitively): id -> login."""
     if not users:
         return {}
     wanted = sorted({u.lower() for u in users})
-    rows = session.execute(
-        select(col(Account.id), col(Account.login)).where(func.lower(Account.login).in_(wanted))
+    rows = as_reader(db).rows(
+        "SELECT account.id, account.login FROM account WHERE lower(account.login) IN (:logins)",
+        {"logins": wanted},
     )
     return {account_id: login for account_id, login in rows if account_id is not None}
 
 
-def _window(column: Any, since: datetime, until: datetime) -> Any:
-    return and_(column >= since, column < until)
+# SQLite stores a boolean as 0/1 and compares it so: "is_pr IS 1" is an equality it can
+# look up in an index, where "IS true" would test for non-zero
+_TRUE = {"sqlite": "1", "postgresql": "true"}
+_FALSE = {"sqlite": "0", "postgresql": "false"}
+_NO_TEXT, _NO_FLAG = "CAST(NULL AS VARCHAR)", "CAST(NULL AS BOOLEAN)"
 
 
 def _event(
     detail: bool,
-    kind: Any,
-    user_id: Any,
-    at: Any,
-    issue_id: Any,
+    kind: str,
+    user_id: str,
+    at: str,
+    issue_id: str,
     *,
-    state: Any = None,
-    url: Any = None,
-    merged_by_label: Any = None,
-) -> Select[Any]:
+    state: str = _NO_TEXT,
+    url: str = _NO_TEXT,
+    merged_by_label: str = _NO_FLAG,
+) -> str:
     """One kind of contribution as rows of (kind, user_id, at); with detail, also
     (issue_id, state, url, by_label). Counting needs no more than the first three."""
-    columns = [kind.label("kind"), user_id.label("user_id"), at.label("at")]
+    columns = [f"{kind} AS kind", f"{user_id} AS user_id", f"{at} AS at"]
     if detail:
         columns += [
-            issue_id.label("issue_id"),
-            _or_null(state, String).label("state"),
-            _or_null(url, String).label("url"),
-            _or_null(merged_by_label, Boolean).label("by_label"),
+            f"{issue_id} AS issue_id",
+            f"{state} AS state",
+            f"{url} AS url",
+            f"{merged_by_label} AS by_label",
         ]
-    return select(*columns)
+    return "SELECT " + ", ".join(columns)
 
 
-def _or_null(column: Any, kind: type[String] | type[Boolean]) -> Any:
-    return column if column is not None else literal(None, kind)
-
-
-def _events(
-    user_ids: Sequence[int], since: datetime, until: datetime, *, detail: bool
-) -> CompoundSelect[Any]:
-    """THE contribution rules: every event of `user_ids` with since <= at < until.
+def _events(dialect: str, *, detail: bool) -> str:
+    """THE contribution rules: every event of :users with :since <= at < :until.
 
     `contributions()` lists these events and `counts_by_period()` counts them (each kind
     on its own), so `contrib activity` and the report cannot disagree.
     """
-    return union_all(*_event_kinds(user_ids, since, until, detail=detail))
+    return " UNION ALL ".join(_event_kinds(dialect, detail=detail))
 
 
-def _event_kinds(
-    user_ids: Sequence[int], since: datetime, until: datetime, *, detail: bool
-) -> tuple[Select[Any], ...]:
-    """The rules of `_events`, one SELECT per kind of event."""
+@functools.cache
+def _event_kinds(dialect: str, *, detail: bool) -> tuple[str, ...]:
+    """The rules of `_events`, one SELECT per kind of event (parameters :users, :since,
+    :until)."""
     event = functools.partial(_event, detail)
-    by_users = col(Issue.author_id).in_(user_ids)
-    opened = event(
-        case((col(Issue.is_pr), "pr_opened"), else_="issue_opened"),
-        col(Issue.author_id),
-        col(Issue.created_at),
-        col(Issue.id),
-    ).where(by_users, _window(Issue.created_at, since, until))
+    true, false = _TRUE[dialect], _FALSE[dialect]
+    opened = (
+        event(
+            "CASE WHEN issue.is_pr THEN 'pr_opened' ELSE 'issue_opened' END",
+            "issue.author_id",
+            "issue.created_at",
+            "issue.id",
+        )
+        + " FROM issue WHERE issue.author_id IN (:users)"
+        " AND issue.created_at >= :since AND issue.created_at < :until"
+    )
     # without a timeline, a PR lands once: merged (by GitHub, or by label on close);
     # otherwise it is closed. With one, each landing, revert and unmerged close is a row
     # of pr_lifecycle (activity/lifecycle.py decides them)
-    no_timeline = col(PullRequest.timeline_at).is_(None)
     merged = (
         event(
-            literal("pr_merged"),
-            col(Issue.author_id),
-            col(PullRequest.merged_at),
-            col(Issue.id),
-            merged_by_label=col(PullRequest.merged_by_label),
+            "'pr_merged'",
+            "issue.author_id",
+            "pullrequest.merged_at",
+            "issue.id",
+            merged_by_label="pullrequest.merged_by_label",
         )
-        .join(PullRequest, col(PullRequest.issue_id) == Issue.id)
+        + " FROM issue JOIN pullrequest ON pullrequest.issue_id = issue.id"
         # "is_pr IS true" (not just "is_pr"): an equality SQLite can look up on
         # ix_issue_id_pr_author, which holds the author, instead of reading the issue row
-        .where(col(Issue.is_pr).is_(True), no_timeline)
-        .where(_window(PullRequest.merged_at, since, until))
+        f" WHERE issue.is_pr IS {true} AND pullrequest.timeline_at IS NULL"
+        " AND pullrequest.merged_at >= :since AND pullrequest.merged_at < :until"
         # "+ 0": walk the window on ix_pr_merged_issue_timeline; without ANALYZE
         # statistics SQLite would rather read every PR the users ever wrote (author index)
-        .where((col(Issue.author_id) + 0).in_(user_ids))
+        " AND issue.author_id + 0 IN (:users)"
     )
     closed = (
         event(
-            case((col(Issue.is_pr), "pr_closed"), else_="issue_closed"),
-            col(Issue.author_id),
-            col(Issue.closed_at),
-            col(Issue.id),
+            "CASE WHEN issue.is_pr THEN 'pr_closed' ELSE 'issue_closed' END",
+            "issue.author_id",
+            "issue.closed_at",
+            "issue.id",
         )
-        .outerjoin(PullRequest, col(PullRequest.issue_id) == Issue.id)
-        .where(by_users, col(Issue.state) == "closed", col(PullRequest.merged_at).is_(None))
-        .where(no_timeline, _window(Issue.closed_at, since, until))
+        + " FROM issue LEFT OUTER JOIN pullrequest ON pullrequest.issue_id = issue.id"
+        " WHERE issue.author_id IN (:users) AND issue.state = 'closed'"
+        " AND pullrequest.merged_at IS NULL AND pullrequest.timeline_at IS NULL"
+        " AND issue.closed_at >= :since AND issue.closed_at < :until"
     )
     landed_or_reverted = (
         event(
-            col(PRLifecycle.kind),
-            col(Issue.author_id),
-            col(PRLifecycle.at),
-            col(Issue.id),
-            merged_by_label=col(PRLifecycle.by_label),
+            "pr_lifecycle.kind",
+            "issue.author_id",
+            "pr_lifecycle.at",
+            "issue.id",
+            merged_by_label="pr_lifecycle.by_label",
         )
-        .join(Issue, col(Issue.id) == PRLifecycle.issue_id)
-        .where(_window(PRLifecycle.at, since, until), (col(Issue.author_id) + 0).in_(user_ids))
+        + " FROM pr_lifecycle JOIN issue ON issue.id = pr_lifecycle.issue_id"
+        " WHERE pr_lifecycle.at >= :since AND pr_lifecycle.at < :until"
+        " AND issue.author_id + 0 IN (:users)"
     )
     # reviews of other people's PRs; a pending review is not submitted yet
     reviewed = (
         event(
-            literal("review"),
-            col(Review.reviewer_id),
-            col(Review.submitted_at),
-            col(Review.pr_id),
-            state=col(Review.state),
+            "'review'",
+            "review.reviewer_id",
+            "review.submitted_at",
+            "review.pr_id",
+            state="review.state",
         )
         # is_pr is never NULL: "IN (false, true)" keeps every row, and lets SQLite find
         # the PR's author in ix_issue_id_pr_author instead of reading its row
-        .join(Issue, and_(col(Review.pr_id) == Issue.id, col(Issue.is_pr).in_([False, True])))
-        .where(col(Review.reviewer_id).in_(user_ids), col(Review.state) != "PENDING")
-        .where(_window(Review.submitted_at, since, until))
-        .where(or_(col(Issue.author_id).is_(None), col(Issue.author_id) != col(Review.reviewer_id)))
+        + f" FROM review JOIN issue ON review.pr_id = issue.id AND issue.is_pr IN ({false}, {true})"
+        " WHERE review.reviewer_id IN (:users) AND review.state != 'PENDING'"
+        " AND review.submitted_at >= :since AND review.submitted_at < :until"
+        " AND (issue.author_id IS NULL OR issue.author_id != review.reviewer_id)"
     )
     # conversation comments only: inline review comments belong to their review. No join
     # to issue: the foreign key holds, and counting then never leaves the author index
     commented = (
         event(
-            literal("comment"),
-            col(Comment.author_id),
-            col(Comment.created_at),
-            col(Comment.issue_id),
-            url=col(Comment.html_url),
+            "'comment'",
+            "comment.author_id",
+            "comment.created_at",
+            "comment.issue_id",
+            url="comment.html_url",
         )
-        .where(col(Comment.author_id).in_(user_ids), col(Comment.kind) == "issue")
-        .where(_window(Comment.created_at, since, until))
+        + " FROM comment WHERE comment.author_id IN (:users) AND comment.kind = 'issue'"
+        " AND comment.created_at >= :since AND comment.created_at < :until"
     )
     return opened, merged, closed, landed_or_reverted, reviewed, commented
 
 
 def contributions(
-    session: Session, *, users: Sequence[str], since: datetime, until: datetime
+    db: Reader | Session, *, users: Sequence[str], since: datetime, until: datetime
 ) -> list[Contribution]:
     """Every contribution of `users` with since <= at < until, sorted by time."""
-    accounts = account_ids(session, users)
+    reader = as_reader(db)
+    accounts = account_ids(reader, users)
     if not accounts:
         return []
-    events = _events(list(accounts), since, until, detail=True).subquery()
     query = (
-        select(events, col(Issue.number), col(Issue.title), col(Issue.html_url))
-        .add_columns(col(Repository.full_name))
-        .join(Issue, col(Issue.id) == events.c.issue_id)
-        .join(Repository, col(Repository.id) == Issue.repo_id)
+        "SELECT e.kind, e.user_id, e.at, e.state, e.url, e.by_label,"
+        " issue.number, issue.title, issue.html_url, repository.full_name"
+        f" FROM ({_events(reader.dialect, detail=True)}) AS e"
+        " JOIN issue ON issue.id = e.issue_id JOIN repository ON repository.id = issue.repo_id"
     )
+    params = {"users": list(accounts), "since": since, "until": until}
+    time = reader.time
     rows = [
         Contribution(
-            kind=row.kind,
-            user=accounts[row.user_id],
-            repo=row.full_name,
-            number=row.number,
-            title=row.title,
-            url=row.url or row.html_url,
-            at=row.at,
-            state=row.state,
-            merged_by_label=bool(row.by_label),
+            kind=kind,
+            user=accounts[user_id],
+            repo=repo,
+            number=number,
+            title=title,
+            url=url or html_url,
+            at=time(at),  # type: ignore[arg-type]  # never NULL within a window
+            state=state,
+            merged_by_label=bool(by_label),
         )
-        for row in session.connection().execute(query)
+        for kind, user_id, at, state, url, by_label, number, title, html_url, repo in reader.rows(
+            query, params
+        )
     ]
     return sorted(rows, key=lambda c: (c.at, c.user, KINDS.index(c.kind), c.repo, c.number))
 
 
 def counts_by_period(
-    session: Session, *, users: Sequence[str], edges: Sequence[datetime]
+    db: Reader | Session, *, users: Sequence[str], edges: Sequence[datetime]
 ) -> dict[str, list[dict[str, int]]]:
     """Per user (lower-cased login), the totals (prs_opened, ...) in each period.
 
@@ -283,17 +267,16 @@ def counts_by_period(
     """
     periods = len(edges) - 1
     out = {u.lower(): [dict.fromkeys(TOTAL_KEYS, 0) for _ in range(periods)] for u in users}
-    accounts = account_ids(session, users)
+    reader = as_reader(db)
+    accounts = account_ids(reader, users)
     if not accounts or periods < 1:
         return out
-    dialect = session.get_bind().dialect
-    to_stored = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
-    keys = [to_stored(edge) if to_stored else edge for edge in edges]
-    # through the connection: Core rows, without the ORM's per-row loading
-    connection = session.connection()
-    for part in _event_kinds(list(accounts), edges[0], edges[-1], detail=False):
-        rows: Iterable[Any] = connection.execute(_times_by_user_and_kind(part, dialect))
-        for user_id, kind, times in rows:
+    keys = [reader.stored(edge) for edge in edges]
+    params = {"users": list(accounts), "since": edges[0], "until": edges[-1]}
+    for part in _event_kinds(reader.dialect, detail=False):
+        for user_id, kind, times in reader.rows(
+            _times_by_user_and_kind(part, reader.dialect), params
+        ):
             stamps = sorted(times.split(",") if isinstance(times, str) else times)
             before = list(map(bisect_left, repeat(stamps), keys))  # events before each edge
             weeks, total = out[accounts[user_id].lower()], TOTAL_OF_KIND[kind]
@@ -302,12 +285,8 @@ def counts_by_period(
     return out
 
 
-def _times_by_user_and_kind(events: Select[Any], dialect: Dialect) -> Select[Any]:
+def _times_by_user_and_kind(events: str, dialect: str) -> str:
     """One row per (user_id, kind) of `events`, with every `at` as stored: SQLite's text
     joined by commas (a time has none), PostgreSQL's naive timestamps as an array."""
-    rows = events.subquery()
-    raw = type_coerce(rows.c.at, NullType())
-    times = func.group_concat(raw) if dialect.name == "sqlite" else func.array_agg(raw)
-    return select(rows.c.user_id, rows.c.kind, type_coerce(times, NullType())).group_by(
-        rows.c.user_id, rows.c.kind
-    )
+    times = "group_concat(e.at)" if dialect == "sqlite" else "array_agg(e.at)"
+    return f"SELECT e.user_id, e.kind, {times} FROM ({events}) AS e GROUP BY e.user_id, e.kind"

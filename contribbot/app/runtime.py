@@ -11,16 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine
-
 from contribbot.config import Config, find_config, load_config
 from contribbot.errors import BusyError, ConfigError, ContribError, UsageError
 from contribbot.secrets import is_github_com, resolve_token
-from contribbot.store.db import describe, open_database
-from contribbot.store.lock import database_lock
+from contribbot.store.reader import Reader, connect, driver_error, one_line, stored_revision
 
-if TYPE_CHECKING:  # PyGithub is imported only by commands that make requests
-    from github import Auth
+if TYPE_CHECKING:  # PyGithub is imported only by commands that make requests, SQLAlchemy
+    from github import Auth  # only by those that write (or upgrade the database)
+    from sqlalchemy import Engine
 
     from contribbot.github.client import GitHubClient
     from contribbot.github.pool import BudgetBoard, TokenPool
@@ -57,7 +55,7 @@ def database(config: Config) -> Engine:
     from datetime import UTC, datetime
 
     from contribbot.activity.labels import label_rules_changed
-    from contribbot.store.db import session_scope
+    from contribbot.store.db import describe, open_database, session_scope
 
     engine = open_database(config.database_url())
     _opened.append(describe(engine))
@@ -69,18 +67,69 @@ def database(config: Config) -> Engine:
     return engine
 
 
+@contextmanager
+def reading(config: Config) -> Iterator[Reader]:
+    """A reader on the database of `config`, for commands that only read.
+
+    A database already at the shipped head revision, whose histories were derived with
+    the config's label rules, is read directly through the DB-API: no SQLAlchemy, SQLModel
+    or Alembic import. Any other (new, behind, someone else's, unreadable) goes the way
+    `database` goes first: upgrade, refusals, re-derivation, each with its one line.
+    """
+    reader = _at_head(config)
+    if reader is None:
+        from contribbot.store.reader import of_engine
+
+        reader = of_engine(database(config))
+    else:
+        _opened.append(reader.where)
+    try:
+        yield reader
+    finally:
+        reader.close()
+
+
+def _at_head(config: Config) -> Reader | None:
+    """A reader opened directly, if nothing needs doing before reading; else None."""
+    from contribbot.activity.labels import label_rules_changed
+    from contribbot.store.revisions import shipped_chain
+
+    try:
+        reader = connect(config.database_url())
+    except Exception as exc:
+        if driver_error(exc):
+            return None  # cannot open: the slow path says why, in today's words
+        raise
+    if reader is None:
+        return None
+    try:
+        if stored_revision(reader) == shipped_chain().head:
+            if not label_rules_changed(reader, config):
+                return reader
+    except Exception as exc:
+        if not driver_error(exc):
+            reader.close()
+            raise
+    reader.close()
+    return None
+
+
 def database_failure(exc: Exception) -> ContribError | None:
     """A database error in the middle of a run, as one line naming the database.
 
     Every page is saved in one transaction, so the failed one was rolled back: nothing
-    half-written stays behind and the next run continues from the last saved page.
+    half-written stays behind and the next run continues from the last saved page. The
+    error is SQLAlchemy's (it carries the driver's), or the driver's own (a read command).
     """
-    from sqlalchemy.exc import DBAPIError
+    if driver_error(exc):
+        reason = one_line(exc)
+    else:
+        from sqlalchemy.exc import DBAPIError
 
-    if not isinstance(exc, DBAPIError):
-        return None
+        if not isinstance(exc, DBAPIError):
+            return None
+        reason = one_line(exc.orig if exc.orig is not None else exc)
     where = _opened[-1] if _opened else "(not opened yet)"
-    reason = " ".join(str(exc.orig if exc.orig is not None else exc).split())
     lower = reason.lower()
     if "disk is full" in lower or "no space left" in lower:
         return ContribError(
@@ -216,5 +265,7 @@ def no_token_message(api_url: str) -> str:
 @contextmanager
 def exclusive(config: Config, *, wait_s: float, what: str) -> Iterator[None]:
     """Hold the database's lock (it dies with the process); wait up to `wait_s` for it."""
+    from contribbot.store.lock import database_lock
+
     with database_lock(config.database_url(), wait_s=wait_s, what=what):
         yield

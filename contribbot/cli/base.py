@@ -127,8 +127,8 @@ def fail_cleanly(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def _database_failure(exc: Exception) -> ContribError | None:
-    if not type(exc).__module__.startswith("sqlalchemy"):
-        return None  # sqlalchemy is imported only if it raised
+    if type(exc).__module__.split(".")[0] not in ("sqlalchemy", "sqlite3", "psycopg"):
+        return None  # sqlalchemy is imported only if it raised (a read runs on the driver)
     from contribbot.app.runtime import database_failure
 
     return database_failure(exc)

@@ -38,13 +38,12 @@ def activity(
     from contribbot.app import runtime
     from contribbot.app.windows import activity_window
     from contribbot.cli.console import print_json
-    from contribbot.store.db import session_scope
 
     cfg = runtime.load(config)
     users = runtime.tracked(cfg, user)
     start, end = activity_window(since, until, cfg.report.timezone, now=datetime.now(UTC))
-    with session_scope(runtime.database(cfg)) as session:
-        items = contributions(session, users=users, since=start, until=end)
+    with runtime.reading(cfg) as db:
+        items = contributions(db, users=users, since=start, until=end)
     if fmt == "json":
         print_json([item.to_json() for item in items])
         return

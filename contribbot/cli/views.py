@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.padding import Padding
@@ -13,7 +13,9 @@ from rich.text import Text
 
 from contribbot.activity import Contribution
 from contribbot.report.text import WIDE_TERMINAL, one_line
-from contribbot.store.models import Delivery
+
+if TYPE_CHECKING:  # the tables import SQLAlchemy, which `activity` and `status` do without
+    from contribbot.store.models import Delivery
 
 
 def print_activity(

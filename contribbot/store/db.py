@@ -16,21 +16,16 @@ from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlmodel import Session
 
 from contribbot.errors import ContribError, UsageError
+from contribbot.store.reader import (
+    SQLITE_BUSY_TIMEOUT_MS,
+    check_sqlite_version,
+    driver_url,
+    one_line,
+)
 from contribbot.store.revisions import migrations_dir, shipped_chain
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
-
-SQLITE_BUSY_TIMEOUT_MS = 30_000
-SQLITE_NEEDED = (3, 35, 0)  # INSERT ... RETURNING (store/upsert.py)
-
-
-def driver_url(url: str) -> str:
-    """`url` with PostgreSQL's driver spelled out: plain postgresql:// means psycopg 3 here."""
-    for plain in ("postgresql://", "postgres://"):
-        if url.startswith(plain):
-            return "postgresql+psycopg://" + url.removeprefix(plain)
-    return url
 
 
 def make_engine(url: str) -> Engine:
@@ -57,20 +52,6 @@ def make_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
-
-
-def check_sqlite_version(found: str) -> None:
-    """Refuse, before anything is opened, a linked SQLite library too old for the saves."""
-    try:
-        version = tuple(int(part) for part in found.split(".")[:3])
-    except ValueError:
-        return  # an odd build string: let SQLite itself say what it lacks
-    if version < SQLITE_NEEDED:
-        needed = ".".join(map(str, SQLITE_NEEDED))
-        raise UsageError(
-            f"database: SQLite {found} is too old; contribbot needs SQLite {needed} or newer"
-            " (Python's sqlite3 module is linked against it), or use PostgreSQL"
-        )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -195,11 +176,6 @@ def open_database(url: str) -> Engine:
     engine = make_engine(url)
     upgrade(engine)
     return engine
-
-
-def one_line(error: BaseException | None) -> str:
-    """A driver's error message on one line (PostgreSQL's add hints on further lines)."""
-    return " ".join(str(error).split())
 
 
 @contextmanager

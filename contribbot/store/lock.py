@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from contribbot.errors import BusyError, ContribError
-from contribbot.store.db import driver_url, one_line
+from contribbot.store.reader import driver_url, one_line
 
 LOCK_POLL_S = 0.5
 # pg_try_advisory_lock's key for this lock: "contrib\0" in ASCII; advisory keys are per database

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
 from typing import TYPE_CHECKING
@@ -28,6 +29,17 @@ if TYPE_CHECKING:
     from contribbot.activity import Contribution
 
 
+# which list of a user's week each kind of contribution goes to (the others are counted only)
+LISTED = {
+    "pr_merged": "merged_prs",
+    "pr_reverted": "reverted_prs",
+    "pr_opened": "opened_prs",
+    "review": "reviews",
+    "issue_opened": "issues",
+    "issue_closed": "issues",
+}
+
+
 def assemble(facts: ReportFacts, window: Window, now: datetime) -> WeeklyReport:
     """The report for `facts.users` over `window`, as of `now` (never later than its end)."""
     moment = as_of(window, now)
@@ -39,13 +51,13 @@ def assemble(facts: ReportFacts, window: Window, now: datetime) -> WeeklyReport:
     by_user: dict[str, list[Contribution]] = defaultdict(list)
     for item in facts.contributions:
         by_user[item.user.lower()].append(item)
+    week = _Week(window, facts.total_of_kind)
     reports = tuple(
         _user(
             facts,
-            window,
             span,
             login,
-            by_user.get(login.lower(), []),
+            week.of(by_user.get(login.lower(), ())),
             pulls,
             speeds.get(login.lower(), Speed()),
         )
@@ -62,31 +74,61 @@ def assemble(facts: ReportFacts, window: Window, now: datetime) -> WeeklyReport:
     )
 
 
+@dataclass
+class _UserWeek:
+    """One user's contributions in the window (listed by kind) and in the one before."""
+
+    totals: Totals
+    previous_totals: Totals
+    lists: dict[str, list[ItemRef]]
+
+
+class _Week:
+    """Sorts a user's contributions into the window and the one before, in one pass."""
+
+    def __init__(self, window: Window, total_of_kind: Mapping[str, str]) -> None:
+        self.start, self.end = window.start, window.end
+        self.previous_start, self.previous_end = window.previous()
+        self.total_of_kind = total_of_kind
+
+    def of(self, items: Sequence[Contribution]) -> _UserWeek:
+        """Counts of both windows, and the window's items for the lists, in their order."""
+        counts, previous = dict.fromkeys(TOTAL_KEYS, 0), dict.fromkeys(TOTAL_KEYS, 0)
+        lists: dict[str, list[ItemRef]] = {name: [] for name in LISTED.values()}
+        for item in items:
+            if self.start <= item.at < self.end:
+                counts[self.total_of_kind[item.kind]] += 1
+                name = LISTED.get(item.kind)
+                if name is not None:
+                    lists[name].append(_ref(item))
+            if self.previous_start <= item.at < self.previous_end:
+                previous[self.total_of_kind[item.kind]] += 1
+        return _UserWeek(Totals(**counts), Totals(**previous), lists)
+
+
 def _user(
     facts: ReportFacts,
-    window: Window,
     span: HistorySpan,
     login: str,
-    mine: Sequence[Contribution],
+    week: _UserWeek,
     pulls: Mapping[str, Sequence[OpenPR]],
     speed: Speed,
 ) -> UserReport:
     weekly = facts.weekly.get(login.lower()) or [dict.fromkeys(TOTAL_KEYS, 0)] * len(span.weeks)
     contributed = [sum(_contribution_counts(week)) for week in weekly]
-    previous_start, previous_end = window.previous()
     chart, chart_weeks = _chart(contributed, span.weeks)
     settings = facts.settings
     goals = settings.goals.get(login, {})
     return UserReport(
         login=login,
-        totals=_totals(facts, mine, window.start, window.end),
-        previous_totals=_totals(facts, mine, previous_start, previous_end),
+        totals=week.totals,
+        previous_totals=week.previous_totals,
         open_prs=tuple(pulls.get(login.lower(), ())),
-        merged_prs=_refs(mine, window, "pr_merged"),
-        reverted_prs=_refs(mine, window, "pr_reverted"),
-        opened_prs=_refs(mine, window, "pr_opened"),
-        reviews=_refs(mine, window, "review"),
-        issues=_refs(mine, window, "issue_opened", "issue_closed"),
+        merged_prs=tuple(week.lists["merged_prs"]),
+        reverted_prs=tuple(week.lists["reverted_prs"]),
+        opened_prs=tuple(week.lists["opened_prs"]),
+        reviews=tuple(week.lists["reviews"]),
+        issues=tuple(week.lists["issues"]),
         time_to_first_review_hours=speed.first_review,
         time_to_merge_hours=speed.merge,
         repo_time_to_first_review_hours=speed.others_first_review,
@@ -113,16 +155,6 @@ def _chart(
 
 # one week's counts of the kinds that are contributions (a revert is not one)
 _contribution_counts = itemgetter(*CONTRIBUTION_KEYS)
-
-
-def _totals(
-    facts: ReportFacts, items: Sequence[Contribution], start: datetime, end: datetime
-) -> Totals:
-    counts = dict.fromkeys(TOTAL_KEYS, 0)
-    for item in items:
-        if start <= item.at < end:
-            counts[facts.total_of_kind[item.kind]] += 1
-    return Totals(**counts)
 
 
 def _streak(values: Sequence[int], *, in_progress: bool) -> int:
@@ -161,18 +193,14 @@ def _goals(targets: Mapping[str, int], weekly: Sequence[Mapping[str, int]]) -> t
     return tuple(goals)
 
 
-def _refs(items: Sequence[Contribution], window: Window, *kinds: str) -> tuple[ItemRef, ...]:
-    return tuple(
-        ItemRef(
-            repo=i.repo,
-            number=i.number,
-            title=i.title,
-            url=i.url,
-            at=i.at,
-            kind=i.kind,
-            state=i.state,
-            merged_by_label=i.merged_by_label,
-        )
-        for i in items
-        if i.kind in kinds and window.start <= i.at < window.end
+def _ref(item: Contribution) -> ItemRef:
+    return ItemRef(
+        repo=item.repo,
+        number=item.number,
+        title=item.title,
+        url=item.url,
+        at=item.at,
+        kind=item.kind,
+        state=item.state,
+        merged_by_label=item.merged_by_label,
     )

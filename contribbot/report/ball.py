@@ -52,13 +52,13 @@ def ball_in_court(
         return BallState("draft", opened_at)
     if reverted_at is not None:
         reviews = [r for r in reviews if r.at > reverted_at]
-        if not [r for r in reviews if r.reviewer.lower() != author.lower()]:
-            return BallState("reverted", reverted_at)
-    others = sorted(
-        (r for r in reviews if r.reviewer.lower() != author.lower()), key=lambda r: r.at
-    )
+    me = author.lower()
+    others = [r for r in reviews if r.reviewer.lower() != me]
     if not others:
+        if reverted_at is not None:
+            return BallState("reverted", reverted_at)
         return BallState("awaiting_review", opened_at)
+    others.sort(key=_at)
     standing: dict[str, ReviewEvent] = {}
     for review in others:
         if review.state in DECISIVE:
@@ -78,3 +78,7 @@ def ball_in_court(
     if replies:
         return BallState("author_replied", max(replies))
     return BallState("changes_requested", asked)
+
+
+def _at(review: ReviewEvent) -> datetime:
+    return review.at

@@ -31,9 +31,7 @@ def open_pr(fact: PRFacts, as_of: datetime, stale_after_days: int) -> OpenPR:
         author_replies=fact.author_replies,
         reverted_at=fact.reverted_at,
     )
-    changes = [fact.opened_at, *(r.at for r in fact.reviews), *fact.author_replies]
-    last_change = max([*changes, *([fact.reverted_at] if fact.reverted_at else [])])
-    idle = max(0, (as_of - last_change).days)
+    idle = max(0, (as_of - _last_change(fact)).days)
     return OpenPR(
         repo=fact.repo,
         number=fact.number,
@@ -45,3 +43,17 @@ def open_pr(fact: PRFacts, as_of: datetime, stale_after_days: int) -> OpenPR:
         idle_days=idle,
         stale=idle >= stale_after_days,
     )
+
+
+def _last_change(fact: PRFacts) -> datetime:
+    """When the PR last moved: opened, reviewed, answered by its author, or reverted."""
+    last = fact.opened_at
+    for review in fact.reviews:
+        if review.at > last:
+            last = review.at
+    for moment in fact.author_replies:
+        if moment > last:
+            last = moment
+    if fact.reverted_at is not None and fact.reverted_at > last:
+        last = fact.reverted_at
+    return last

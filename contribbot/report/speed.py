@@ -3,13 +3,11 @@ else's in the same repos, over the last BASELINE_DAYS."""
 
 from __future__ import annotations
 
-import statistics
-from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import repeat
+from operator import itemgetter
 
 from contribbot.report.facts import RecentPR
 
@@ -26,39 +24,47 @@ class Speed:
     others_merge: float | None = None
 
 
-@dataclass
 class _Pool:
-    """Hours of one measure (to first review, or to merge) over the lookback."""
+    """Hours of one measure (to first review, or to merge) over the lookback.
 
-    by_repo: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
-    by_user: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    Every PR's hours sit once in `values`, sorted; a set of PRs is an int whose bit i
+    stands for values[i]. A user's "everyone else" is then the OR of their repos' bits
+    without their own, and its median the middle set bit: no list is copied or merged
+    per user, which for a cohort of hundreds over busy repos cost more than the rest.
+    """
 
-    def add(self, repo_id: int, login: str | None, hours: float) -> None:
-        """Record one PR's hours (login: set when a user of the report wrote it)."""
-        self.by_repo[repo_id].append(hours)
-        if login is not None:
-            self.by_user[login].append(hours)
-
-    def sort(self) -> None:
-        """Sort every list once, so medians can be found by bisection."""
-        for values in (*self.by_repo.values(), *self.by_user.values()):
-            values.sort()
+    def __init__(self, entries: Iterable[tuple[float, int, str | None]]) -> None:
+        ordered = sorted(entries, key=itemgetter(0))
+        self.values = [hours for hours, _, _ in ordered]
+        repos: dict[int, list[int]] = defaultdict(list)
+        users: dict[str, list[int]] = defaultdict(list)
+        for index, (_, repo_id, login) in enumerate(ordered):
+            repos[repo_id].append(index)
+            if login is not None:
+                users[login].append(index)
+        self.repo_bits = {repo_id: _bits(where) for repo_id, where in repos.items()}
+        self.user_bits = {login: _bits(where) for login, where in users.items()}
+        self.own_values = {login: [self.values[i] for i in where] for login, where in users.items()}
 
     def own(self, login: str) -> float | None:
         """The median of the user's own PRs."""
-        values = self.by_user.get(login)
-        return round(statistics.median(values), 1) if values else None
+        values = self.own_values.get(login)
+        return round(_median(values), 1) if values else None
 
-    def others(self, login: str, repos: set[int], everything: Sequence[float]) -> float | None:
+    def others(self, login: str, repos: Collection[int]) -> float | None:
         """The median over `repos`, leaving out the user's own PRs."""
-        pools = [self.by_repo[r] for r in repos if r in self.by_repo]
-        own = self.by_user.get(login, [])
-        size = sum(len(p) for p in pools) - len(own)
-        if size <= 0:
+        pool = 0
+        for repo_id in repos:
+            pool |= self.repo_bits.get(repo_id, 0)
+        pool &= ~self.user_bits.get(login, 0)
+        size = pool.bit_count()
+        if size == 0:
             return None
-        middle = _kth(pools, own, everything, size // 2)
-        if size % 2 == 0:
-            middle = (middle + _kth(pools, own, everything, size // 2 - 1)) / 2
+        upper = _select(pool, size, size // 2)
+        middle = self.values[upper]
+        if size % 2 == 0:  # the set bit just below the upper middle one
+            lower = (pool & ((1 << upper) - 1)).bit_length() - 1
+            middle = (self.values[lower] + middle) / 2
         return round(middle, 1)
 
 
@@ -77,53 +83,63 @@ def review_speeds(
     PRs in; without PRs, in `tracked` (the tracked repos).
     """
     since = as_of - timedelta(days=BASELINE_DAYS)
-    review, merge = _Pool(), _Pool()
+    reviewed: list[tuple[float, int, str | None]] = []
+    merged: list[tuple[float, int, str | None]] = []
     user_repos: dict[str, set[int]] = defaultdict(set)
     for pr in prs:
-        if pr.author is not None:
-            user_repos[pr.author].add(pr.repo_id)
-        if pr.first_review_at is not None and pr.opened_at >= since:
-            review.add(pr.repo_id, pr.author, _hours(pr.first_review_at - pr.opened_at))
-        if pr.merged_at is not None and since <= pr.merged_at < as_of:
-            merge.add(pr.repo_id, pr.author, _hours(pr.merged_at - pr.opened_at))
-    review.sort()
-    merge.sort()
-    everything = (_everything(review), _everything(merge))
+        author, opened_at, reviewed_at, merged_at = (
+            pr.author,
+            pr.opened_at,
+            pr.first_review_at,
+            pr.merged_at,
+        )
+        if author is not None:
+            user_repos[author].add(pr.repo_id)
+        if reviewed_at is not None and opened_at >= since:
+            reviewed.append((_hours(reviewed_at - opened_at), pr.repo_id, author))
+        if merged_at is not None and since <= merged_at < as_of:
+            merged.append((_hours(merged_at - opened_at), pr.repo_id, author))
+    review, merge = _Pool(reviewed), _Pool(merged)
     out = {}
     for login in {u.lower() for u in users}:
-        where = user_repos.get(login) or set(tracked)
+        where = user_repos.get(login) or tracked
         out[login] = Speed(
             first_review=review.own(login),
             merge=merge.own(login),
-            others_first_review=review.others(login, where, everything[0]),
-            others_merge=merge.others(login, where, everything[1]),
+            others_first_review=review.others(login, where),
+            others_merge=merge.others(login, where),
         )
     return out
 
 
-def _everything(pool: _Pool) -> list[float]:
-    return sorted(h for values in pool.by_repo.values() for h in values)
+def _hours(delta: timedelta) -> float:
+    return delta.total_seconds() / 3600
 
 
-def _kth(
-    pools: Sequence[Sequence[float]], own: Sequence[float], everything: Sequence[float], k: int
-) -> float:
-    """The k-th smallest (from 0) value of the sorted pools together, without `own`.
+def _bits(indexes: Sequence[int]) -> int:
+    """An int with the given bits set (built in bytes: shifting one bit at a time into a
+    thousands-of-bits int would copy it each time)."""
+    buffer = bytearray(indexes[-1] // 8 + 1)
+    for index in indexes:
+        buffer[index >> 3] |= 1 << (index & 7)
+    return int.from_bytes(buffer, "little")
 
-    Bisects over `everything` (all values, sorted) instead of merging the pools, so a
-    cohort of hundreds of users over busy repos does not copy the pools per user.
-    """
-    low, high = 0, len(everything) - 1
+
+def _select(bits: int, size: int, k: int) -> int:
+    """The index of the k-th (from 0) set bit of `bits`, which has `size` of them."""
+    low, high = 0, bits.bit_length() - 1
     while low < high:
         middle = (low + high) // 2
-        value = everything[middle]
-        at_most = sum(map(bisect_right, pools, repeat(value))) - bisect_right(own, value)
-        if at_most > k:
+        if size - (bits >> (middle + 1)).bit_count() > k:  # set bits at or below middle
             high = middle
         else:
             low = middle + 1
-    return everything[low]
+    return low
 
 
-def _hours(delta: timedelta) -> float:
-    return delta.total_seconds() / 3600
+def _median(values: Sequence[float]) -> float:
+    """The median of sorted values (as statistics.median takes it)."""
+    half = len(values) // 2
+    if len(values) % 2:
+        return values[half]
+    return (values[half - 1] + values[half]) / 2

@@ -90,7 +90,10 @@ def _local_midnight(day: date, tz: tzinfo) -> datetime:
 
 def utc_z(moment: datetime) -> str:
     """Format as UTC with a Z, second precision."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = moment.astimezone(UTC)
+    if utc.year < 1000:  # strftime leaves such a year unpadded; isoformat would pad it
+        return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc.isoformat(timespec="seconds")[:19] + "Z"  # a third of strftime's time
 
 
 def parse_github_time(text: str | None) -> datetime | None:

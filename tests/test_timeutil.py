@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -12,6 +12,7 @@ from contribbot.timeutil import (
     parse_duration,
     parse_time,
     shift_week,
+    utc_z,
     week_bounds,
     week_of,
     zone,
@@ -65,3 +66,16 @@ def test_durations():
     assert parse_duration("15m", key="k") == timedelta(minutes=15)
     with pytest.raises(UsageError):
         parse_duration("soon", key="schedule.poll_every")
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 9, 10, 0, 5, 999_999, tzinfo=UTC),  # microseconds dropped, not rounded
+        datetime(2026, 3, 29, 2, 30, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        datetime(2027, 1, 1, 0, 59, tzinfo=timezone(timedelta(hours=1))),  # the year before
+        datetime(999, 12, 31, 23, 59, 59, tzinfo=UTC),  # a three-digit year stays unpadded
+    ],
+)
+def test_utc_z_prints_what_strftime_prints(moment):
+    assert utc_z(moment) == moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -7,7 +7,7 @@ module does no I/O.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, Literal
@@ -184,14 +184,8 @@ def _zone(name: str) -> tzinfo:
         return UTC
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return utc_z(value)
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
+def _names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 def _item_json(item: ItemRef) -> dict[str, Any]:
@@ -210,25 +204,41 @@ def _item_json(item: ItemRef) -> dict[str, Any]:
     return out
 
 
+def _open_pr_json(pr: OpenPR) -> dict[str, Any]:
+    return {
+        "repo": pr.repo,
+        "number": pr.number,
+        "title": pr.title,
+        "url": pr.url,
+        "ball": pr.ball,
+        "days": pr.days,
+        "idle_days": pr.idle_days,
+        "stale": pr.stale,
+        "opened_at": utc_z(pr.opened_at),
+    }
+
+
+def _fields_json(value: Totals | Goal) -> dict[str, Any]:
+    """Every field, in the order declared (what dataclasses.asdict gives, without its
+    deep copies: these hold only numbers)."""
+    return {name: getattr(value, name) for name in _FIELDS[type(value)]}
+
+
+def _candidate_json(cand: CandidateRef) -> dict[str, Any]:
+    out = {name: getattr(cand, name) for name in _FIELDS[CandidateRef]}
+    out["reasons"] = list(cand.reasons)
+    return out
+
+
+_FIELDS = {cls: _names(cls) for cls in (Totals, Goal, CandidateRef)}
+
+
 def _user_json(user: UserReport) -> dict[str, Any]:
     return {
         "login": user.login,
-        "totals": asdict(user.totals),
-        "previous_totals": asdict(user.previous_totals),
-        "open_prs": [
-            {
-                "repo": p.repo,
-                "number": p.number,
-                "title": p.title,
-                "url": p.url,
-                "ball": p.ball,
-                "days": p.days,
-                "idle_days": p.idle_days,
-                "stale": p.stale,
-                "opened_at": utc_z(p.opened_at),
-            }
-            for p in user.open_prs
-        ],
+        "totals": _fields_json(user.totals),
+        "previous_totals": _fields_json(user.previous_totals),
+        "open_prs": [_open_pr_json(p) for p in user.open_prs],
         "merged_prs": [_item_json(i) for i in user.merged_prs],
         "reverted_prs": [_item_json(i) for i in user.reverted_prs],
         "opened_prs": [_item_json(i) for i in user.opened_prs],
@@ -240,8 +250,8 @@ def _user_json(user: UserReport) -> dict[str, Any]:
         "repo_time_to_merge_hours": user.repo_time_to_merge_hours,
         "streak_weeks": user.streak_weeks,
         "merged_streak_weeks": user.merged_streak_weeks,
-        "goals": [_jsonable(asdict(g)) for g in user.goals],
-        "candidates": [_jsonable(asdict(c)) for c in user.candidates],
+        "goals": [_fields_json(g) for g in user.goals],
+        "candidates": [_candidate_json(c) for c in user.candidates],
         "history": list(user.history),
         "history_weeks": list(user.history_weeks),
     }

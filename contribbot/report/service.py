@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from contribbot.errors import UsageError
-from contribbot.report.model import WeeklyReport, report_to_json
+from contribbot.report.model import WeeklyReport
 
 FORMATS = ("terminal", "markdown", "html", "json")
 
@@ -13,7 +11,9 @@ FORMATS = ("terminal", "markdown", "html", "json")
 def render(report: WeeklyReport, *, fmt: str, front_matter: bool = False) -> str:
     """One format of the report as text (terminal: plain text, no colour)."""
     if fmt == "json":
-        return json.dumps(report_to_json(report), indent=2, ensure_ascii=False)
+        from contribbot.report.render_json import render_json
+
+        return render_json(report)
     if fmt == "markdown":
         from contribbot.report.render_markdown import render_markdown
 

@@ -91,7 +91,7 @@ def build(
     config = synced.config.model_copy(update={"report": report})
     return make_report(
         config,
-        engine=engine or synced.engine,
+        db=engine or synced.engine,
         week=week,
         since=since,
         until=until,

@@ -15,7 +15,7 @@ from datetime import datetime
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
-from contribbot.store.reader import Reader, as_reader
+from contribbot.store.reader import FALSE, TRUE, Reader, as_reader
 from contribbot.timeutil import utc_z
 
 if TYPE_CHECKING:
@@ -87,10 +87,6 @@ def account_ids(db: Reader | Session, users: Sequence[str]) -> dict[int, str]:
     return {account_id: login for account_id, login in rows if account_id is not None}
 
 
-# SQLite stores a boolean as 0/1 and compares it so: "is_pr IS 1" is an equality it can
-# look up in an index, where "IS true" would test for non-zero
-_TRUE = {"sqlite": "1", "postgresql": "true"}
-_FALSE = {"sqlite": "0", "postgresql": "false"}
 _NO_TEXT, _NO_FLAG = "CAST(NULL AS VARCHAR)", "CAST(NULL AS BOOLEAN)"
 
 
@@ -132,7 +128,7 @@ def _event_kinds(dialect: str, *, detail: bool) -> tuple[str, ...]:
     """The rules of `_events`, one SELECT per kind of event (parameters :users, :since,
     :until)."""
     event = functools.partial(_event, detail)
-    true, false = _TRUE[dialect], _FALSE[dialect]
+    true, false = TRUE[dialect], FALSE[dialect]
     opened = (
         event(
             "CASE WHEN issue.is_pr THEN 'pr_opened' ELSE 'issue_opened' END",
@@ -234,8 +230,8 @@ def contributions(
         " JOIN issue ON issue.id = e.issue_id JOIN repository ON repository.id = issue.repo_id"
     )
     params = {"users": list(accounts), "since": since, "until": until}
-    time = reader.time
-    rows = [
+    at, rows = reader.at, reader.rows(query, params)
+    found = [
         Contribution(
             kind=kind,
             user=accounts[user_id],
@@ -243,15 +239,13 @@ def contributions(
             number=number,
             title=title,
             url=url or html_url,
-            at=time(at),  # type: ignore[arg-type]  # never NULL within a window
+            at=at(stored),
             state=state,
             merged_by_label=bool(by_label),
         )
-        for kind, user_id, at, state, url, by_label, number, title, html_url, repo in reader.rows(
-            query, params
-        )
+        for kind, user_id, stored, state, url, by_label, number, title, html_url, repo in rows
     ]
-    return sorted(rows, key=lambda c: (c.at, c.user, KINDS.index(c.kind), c.repo, c.number))
+    return sorted(found, key=lambda c: (c.at, c.user, KINDS.index(c.kind), c.repo, c.number))
 
 
 def counts_by_period(

@@ -214,7 +214,7 @@ def _show(config: Config, console: Console, now: datetime, *, quiet: bool = Fals
         ranked = rank(session, config=config, users=DEMO_USERS, repos=DEMO_REPOS, now=now)
         week = busiest_week(session, users=DEMO_USERS, now=now)
     report = make_report(
-        config, engine=engine, week=week, since=None, until=None, users=DEMO_USERS, now=now
+        config, db=engine, week=week, since=None, until=None, users=DEMO_USERS, now=now
     )
     if not quiet:
         console.print(Rule("contrib status"))

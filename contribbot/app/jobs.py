@@ -302,7 +302,7 @@ def _plan(
     if day is not None:
         since, until = day.isoformat(), (day + timedelta(days=1)).isoformat()
     report = make_report(
-        config, engine=engine, week=week, since=since, until=until, users=users, now=now
+        config, db=engine, week=week, since=since, until=until, users=users, now=now
     )
     planned = 0
     for destination in targets:

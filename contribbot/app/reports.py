@@ -7,9 +7,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-from sqlmodel import Session
-
 from contribbot.candidates.service import rank
 from contribbot.config import Config
 from contribbot.errors import UsageError
@@ -19,10 +16,12 @@ from contribbot.report.model import CandidateRef, WeeklyReport
 from contribbot.report.queries import load_facts
 from contribbot.report.service import render
 from contribbot.report.window import Window, resolve_window
-from contribbot.store.db import session_scope
+from contribbot.store.reader import Reader
 
-if TYPE_CHECKING:  # rich is imported only when a terminal shows the report
-    from rich.console import Console
+if TYPE_CHECKING:  # rich is imported only when a terminal shows the report, SQLAlchemy
+    from rich.console import Console  # only by callers that hand an engine or a session
+    from sqlalchemy import Engine
+    from sqlmodel import Session
 
 REPORTABLE = ("free", "stale_claim")  # a report suggests only issues one can pick up
 
@@ -30,23 +29,28 @@ REPORTABLE = ("free", "stale_claim")  # a report suggests only issues one can pi
 def make_report(
     config: Config,
     *,
-    engine: Engine,
+    db: Reader | Engine,
     week: str | None,
     since: str | None,
     until: str | None,
     users: Sequence[str],
     now: datetime,
 ) -> WeeklyReport:
-    """Build the report model for a window (see resolve_window for the defaults)."""
+    """Build the report model for a window (see resolve_window for the defaults), from a
+    reader (the read commands) or an engine (the daemon, workers, demo: one session)."""
     if not users:
         raise UsageError("no users: pass --user LOGIN or set [track] users")
     window = resolve_window(week=week, since=since, until=until, tz=config.report.timezone, now=now)
-    with session_scope(engine) as session:
+    if isinstance(db, Reader):
+        return build_report(db, config=config, users=users, window=window, now=now)
+    from contribbot.store.db import session_scope
+
+    with session_scope(db) as session:
         return build_report(session, config=config, users=users, window=window, now=now)
 
 
 def build_report(
-    session: Session,
+    db: Reader | Session,
     *,
     config: Config,
     users: Sequence[str],
@@ -54,9 +58,9 @@ def build_report(
     now: datetime,
     with_candidates: bool = True,
 ) -> WeeklyReport:
-    """The report for `users` over `window` from one session."""
+    """The report for `users` over `window` from one session (or reader)."""
     facts = load_facts(
-        session,
+        db,
         users=users,
         repos=config.track.repos,
         window=window,
@@ -64,7 +68,7 @@ def build_report(
         settings=settings_of(config, users),
     )
     if with_candidates:
-        facts = facts.with_candidates(report_candidates(session, config, users, now))
+        facts = facts.with_candidates(report_candidates(db, config, users, now))
     return assemble(facts, window, now)
 
 
@@ -78,12 +82,12 @@ def settings_of(config: Config, users: Sequence[str]) -> Settings:
 
 
 def report_candidates(
-    session: Session, config: Config, users: Sequence[str], now: datetime
+    db: Reader | Session, config: Config, users: Sequence[str], now: datetime
 ) -> Mapping[str, list[CandidateRef]]:
     """The report's "next week" picks: each user's best free (or stale-claim) candidates."""
     if config.report.candidates == 0:
         return {}
-    ranked = rank(session, config=config, users=users, repos=config.track.repos, now=now)
+    ranked = rank(db, config=config, users=users, repos=config.track.repos, now=now)
     return {
         login: [
             CandidateRef(
@@ -106,7 +110,7 @@ def report_candidates(
 def render_report(
     config: Config,
     *,
-    engine: Engine,
+    db: Reader | Engine,
     week: str | None,
     since: str | None,
     until: str | None,
@@ -117,9 +121,7 @@ def render_report(
     console: Console | None = None,
 ) -> str:
     """Build and render; a terminal report with a console is printed there (with colour)."""
-    report = make_report(
-        config, engine=engine, week=week, since=since, until=until, users=users, now=now
-    )
+    report = make_report(config, db=db, week=week, since=since, until=until, users=users, now=now)
     if fmt == "terminal" and console is not None:
         from contribbot.report.render_terminal import print_terminal
 

@@ -209,7 +209,8 @@ def _check_timeline(
     now = run.fetch.now()
     author = session.get(Account, issue.author_id) if issue.author_id else None
     timeline = load_timeline(record.timeline)
-    seen = assess(candidate_issue(issue, repo, author, timeline), timeline, "", now)
+    login = author.login if author else ""
+    seen = assess(candidate_issue(issue, repo, login, timeline), timeline, "", now)
     if seen.status == "taken" and record.status != "taken":
         record.taken_at = seen.taken_at or now
     elif seen.status != "taken":

@@ -7,8 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlmodel import Session, col, func, select
+from typing import TYPE_CHECKING, NamedTuple
 
 from contribbot.candidates.model import (
     DEFAULT_CLAIM_PHRASES,
@@ -24,15 +23,11 @@ from contribbot.candidates.model import (
 from contribbot.candidates.scoring import assign_cohort, evaluate, sort_candidates, visible_to
 from contribbot.candidates.store import candidate_issue, load_timeline
 from contribbot.config import Config
-from contribbot.store.models import (
-    Account,
-    CandidateRecord,
-    Issue,
-    PullRequest,
-    Repository,
-    SyncState,
-)
+from contribbot.store.reader import Reader, as_reader
 from contribbot.timeutil import parse_github_time, week_bounds, week_of
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 MAINTAINERS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 LAST_WEEKLY_KEY = "report:weekly:last_sent_at"
@@ -67,20 +62,27 @@ def label_weights(config: Config, repo: str) -> dict[str, float]:
     return dict.fromkeys(settings.candidate_labels, 1.0) | settings.label_weights
 
 
-def profile(session: Session, login: str) -> Profile:
+def profile(db: Reader | Session, login: str) -> Profile:
     """The user's past PRs: labels and changed files."""
-    rows = session.exec(
-        select(Issue, PullRequest, Repository.full_name)
-        .join(PullRequest, col(PullRequest.issue_id) == Issue.id)
-        .join(Account, col(Issue.author_id) == Account.id)
-        .join(Repository, col(Issue.repo_id) == Repository.id)
-        .where(func.lower(Account.login) == login.lower())
-    ).all()
+    reader = as_reader(db)
+    rows = reader.rows(
+        "SELECT repository.full_name, issue.number, issue.labels, pullrequest.files"
+        " FROM issue JOIN pullrequest ON pullrequest.issue_id = issue.id"
+        " JOIN account ON issue.author_id = account.id"
+        " JOIN repository ON issue.repo_id = repository.id"
+        " WHERE lower(account.login) = :login",
+        {"login": login.lower()},
+    )
     return Profile(
         login=login,
         prs=tuple(
-            PastPR(repo=repo, number=i.number, labels=tuple(i.labels), paths=tuple(pr.files or ()))
-            for i, pr, repo in rows
+            PastPR(
+                repo=repo,
+                number=number,
+                labels=tuple(reader.json(labels)),
+                paths=tuple(reader.json(files) or ()),
+            )
+            for repo, number, labels, files in rows
         ),
     )
 
@@ -95,12 +97,10 @@ def first_response_hours(issue: CandidateIssue, timeline: Sequence[TimelineEntry
     return None
 
 
-def last_weekly_report(session: Session, config: Config, now: datetime) -> datetime:
+def last_weekly_report(db: Reader | Session, config: Config, now: datetime) -> datetime:
     """When the last weekly report went out; without one, the start of this week."""
-    # the row itself, not store.save.get_state: reading must not import the save path
-    # (its upserts load SQLAlchemy's PostgreSQL dialect, 0.05-0.1 s of every report)
-    row = session.get(SyncState, LAST_WEEKLY_KEY)
-    stamp = parse_github_time(row.value if row else None)
+    query = "SELECT value FROM sync_state WHERE key = :key"
+    stamp = parse_github_time(as_reader(db).scalar(query, {"key": LAST_WEEKLY_KEY}))
     if stamp is not None:
         return stamp
     tz = config.report.timezone
@@ -108,7 +108,7 @@ def last_weekly_report(session: Session, config: Config, now: datetime) -> datet
 
 
 def rank(
-    session: Session,
+    db: Reader | Session,
     *,
     config: Config,
     users: Sequence[str],
@@ -122,15 +122,16 @@ def rank(
     The cohort is every tracked user, not only `users`: `--user bob` must not show
     bob an issue that fits alice better.
     """
-    loaded = _load(session, repos)
+    reader = as_reader(db)
+    loaded = _load(reader, repos)
     if not loaded:  # nothing to rank: skip loading every user's past PRs (a cohort's are many)
         return {login: [] for login in users}
     stats = _repo_stats(loaded)
     rules = rules_from(config)
-    since_report = last_weekly_report(session, config, now)
+    since_report = last_weekly_report(reader, config, now)
     per_user: dict[str, list[Candidate]] = {}
     for login in cohort(users, config.track.users):
-        who = profile(session, login)
+        who = profile(reader, login)
         per_user[login] = [
             evaluate(
                 issue,
@@ -161,28 +162,60 @@ def cohort(users: Sequence[str], tracked: Sequence[str]) -> list[str]:
     return [*dict.fromkeys(users), *(t for t in tracked if t.casefold() not in asked)]
 
 
+class _Issue(NamedTuple):
+    """A stored candidate issue, as the read path has it (a `candidates.store.StoredIssue`)."""
+
+    number: int
+    title: str
+    html_url: str
+    created_at: datetime
+    updated_at: datetime
+    labels: list[str]
+    state: str
+    assignees: list[str]
+    comments: int
+    body: str
+
+
 def _load(
-    session: Session, repos: Sequence[str]
+    reader: Reader, repos: Sequence[str]
 ) -> list[tuple[CandidateIssue, list[TimelineEntry], datetime]]:
-    rows = session.exec(
-        select(CandidateRecord, Issue, Repository.full_name)
-        .join(Issue, col(Issue.id) == CandidateRecord.issue_id)
-        .join(Repository, col(Repository.id) == CandidateRecord.repo_id)
-        .where(col(CandidateRecord.closed_at).is_(None))
-        .where(func.lower(Repository.full_name).in_([r.lower() for r in repos]))
-        .order_by(col(Repository.full_name), col(Issue.number))
-    ).all()
-    authors = {
-        a.id: a
-        for a in session.exec(
-            select(Account).where(col(Account.id).in_({i.author_id for _, i, _ in rows}))
+    rows = reader.rows(
+        "SELECT candidate.first_seen, candidate.timeline, repository.full_name,"
+        " issue.author_id, issue.number, issue.title, issue.html_url, issue.created_at,"
+        " issue.updated_at, issue.labels, issue.state, issue.assignees, issue.comments,"
+        " issue.body"
+        " FROM candidate JOIN issue ON issue.id = candidate.issue_id"
+        " JOIN repository ON repository.id = candidate.repo_id"
+        " WHERE candidate.closed_at IS NULL AND lower(repository.full_name) IN (:repos)"
+        " ORDER BY repository.full_name, issue.number",
+        {"repos": [r.lower() for r in repos]},
+    )
+    authors = dict(
+        reader.rows(
+            "SELECT account.id, account.login FROM account WHERE account.id IN (:ids)",
+            {"ids": sorted({row[3] for row in rows if row[3] is not None})},
         )
-    }
+    )
+    at, json = reader.at, reader.json
     out = []
-    for record, issue, repo in rows:
-        timeline = load_timeline(record.timeline)
-        author = authors.get(issue.author_id) if issue.author_id else None
-        out.append((candidate_issue(issue, repo, author, timeline), timeline, record.first_seen))
+    for first_seen, stored_timeline, repo, author_id, number, title, url, *rest in rows:
+        created, updated, labels, state, assignees, comments, body = rest
+        issue = _Issue(
+            number,
+            title,
+            url,
+            at(created),
+            at(updated),
+            json(labels),
+            state,
+            json(assignees),
+            comments,
+            body,
+        )
+        timeline = load_timeline(json(stored_timeline))
+        login = authors.get(author_id, "")
+        out.append((candidate_issue(issue, repo, login, timeline), timeline, at(first_seen)))
     return out
 
 

@@ -1,15 +1,41 @@
-"""Between the database rows and the pure candidate types."""
+"""Between the database rows (a stored issue: the table's row, or the read path's plain
+row) and the pure candidate types."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from contribbot.candidates.model import CandidateIssue, TimelineEntry
-from contribbot.store.models import Account, Issue
 from contribbot.timeutil import parse_github_time, utc_z
+
+
+class StoredIssue(Protocol):
+    """What a candidate needs of a stored issue (store.models.Issue has it all)."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def html_url(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def labels(self) -> list[str]: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def assignees(self) -> list[str]: ...
+    @property
+    def comments(self) -> int: ...
+    @property
+    def body(self) -> str: ...
+
 
 _TIME_FIELDS = frozenset({"at", "source_updated_at"})
 
@@ -38,7 +64,7 @@ def load_timeline(rows: Sequence[dict[str, Any]] | None) -> list[TimelineEntry]:
     return entries
 
 
-def labeled_at(issue: Issue, timeline: Sequence[TimelineEntry]) -> datetime | None:
+def labeled_at(issue: StoredIssue, timeline: Sequence[TimelineEntry]) -> datetime | None:
     """When one of the issue's current labels was last added (its "freshness")."""
     current = {label.lower() for label in issue.labels}
     stamps = [
@@ -48,7 +74,7 @@ def labeled_at(issue: Issue, timeline: Sequence[TimelineEntry]) -> datetime | No
 
 
 def candidate_issue(
-    issue: Issue, repo: str, author: Account | None, timeline: Sequence[TimelineEntry]
+    issue: StoredIssue, repo: str, author: str, timeline: Sequence[TimelineEntry]
 ) -> CandidateIssue:
     """The pure view of a stored issue."""
     return CandidateIssue(
@@ -61,7 +87,7 @@ def candidate_issue(
         labels=tuple(issue.labels),
         state=issue.state,
         assignees=tuple(issue.assignees),
-        author=author.login if author else "",
+        author=author,
         comments=issue.comments,
         body=issue.body,
         labeled_at=labeled_at(issue, timeline),

@@ -89,18 +89,19 @@ def report(
     users = runtime.tracked(cfg, user)
     from contribbot.app.reports import render_report
 
-    text = render_report(
-        cfg,
-        engine=runtime.database(cfg),
-        week=week,
-        since=since,
-        until=until,
-        users=users,
-        fmt=fmt,
-        front_matter=front_matter,
-        now=datetime.now(UTC),
-        console=out() if output is None and fmt == "terminal" else None,
-    )
+    with runtime.reading(cfg) as db:
+        text = render_report(
+            cfg,
+            db=db,
+            week=week,
+            since=since,
+            until=until,
+            users=users,
+            fmt=fmt,
+            front_matter=front_matter,
+            now=datetime.now(UTC),
+            console=out() if output is None and fmt == "terminal" else None,
+        )
     if output is not None:
         _write_atomically(output, text)
         say(f"wrote {output}")

@@ -12,6 +12,7 @@ byte); on PostgreSQL, naive UTC timestamps. They come back as aware UTC datetime
 from __future__ import annotations
 
 import functools
+import json
 import re
 import sqlite3
 import sys
@@ -19,7 +20,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from contribbot.errors import UsageError
 
@@ -33,6 +34,10 @@ SQLITE_NEEDED = (3, 35, 0)  # INSERT ... RETURNING (store/upsert.py)
 _SQLITE_TIME = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
 _LISTS = (list, tuple, set, frozenset)
+# a boolean as each database spells it: SQLite stores 0/1 and compares them as such
+# ("is_pr IS 1" is an equality it can look up in an index; "IS true" tests for non-zero)
+TRUE = {"sqlite": "1", "postgresql": "true"}
+FALSE = {"sqlite": "0", "postgresql": "false"}
 
 
 def driver_url(url: str) -> str:
@@ -101,6 +106,15 @@ class Reader:
         sqlite = dialect == "sqlite"
         self.stored: Callable[[datetime], Any] = sqlite_stored if sqlite else _pg_stored
         self.time: Callable[[Any], datetime | None] = _sqlite_time if sqlite else _pg_time
+        # the same, typed for a NOT NULL column (or one a WHERE keeps from being NULL)
+        self.at = cast(Callable[[Any], datetime], self.time)
+        self.true, self.false = TRUE[dialect], FALSE[dialect]
+
+    def json(self, value: Any) -> Any:
+        """A JSON column's value: SQLite hands back its text, psycopg the parsed value."""
+        if self.dialect == "sqlite" and value is not None:
+            return json.loads(value)
+        return value
 
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Every row of `sql`; `:name` parameters from `params` (lists expand for IN)."""

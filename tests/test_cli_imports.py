@@ -16,7 +16,7 @@ from conftest import Standin, copy_standin
 NEVER = ("alembic", "github", "jinja2", "httpx", "apscheduler", "requests")
 ORM = {"sqlalchemy", "sqlmodel", "alembic"}
 # the read commands that read a database at the head revision through the DB-API alone
-DIRECT = ("activity", "report")
+DIRECT = ("activity", "report", "status")
 RUN = """
 import json, sys
 out, args = sys.argv[1], sys.argv[2:]

@@ -5,94 +5,87 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
-
+from contribbot.activity import account_ids
 from contribbot.config import Config
 from contribbot.secrets import unset_secrets
-from contribbot.store import leases, save
 from contribbot.store.keys import failed_key, failure_key, synced_key
-from contribbot.store.models import Account, Comment, Issue, Review, SyncTask
+from contribbot.store.reader import Reader, as_reader
 from contribbot.timeutil import parse_github_time, utc_z
 
-
-def _count(session: Session, query: Any) -> int:
-    return int(session.exec(query).one())
-
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 _NONE = {"prs": 0, "issues": 0, "reviews": 0, "comments": 0}
 
 
 def user_counts(
-    session: Session, *, repo_id: int, logins: Sequence[str]
+    db: Reader | Session, *, repo_id: int | None, logins: Sequence[str]
 ) -> dict[str, dict[str, int]]:
     """Stored PRs, issues, reviews given and comments of each login in one repo.
 
     Four grouped queries per repo, whatever the number of users (a cohort's status)."""
-    lowered = [login.lower() for login in logins]
-    ids = {
-        login.lower(): account_id
-        for account_id, login in session.exec(
-            select(Account.id, Account.login).where(func.lower(Account.login).in_(lowered))
-        )
-    }
+    reader = as_reader(db)
+    ids = {login.lower(): account_id for account_id, login in account_ids(reader, logins).items()}
     counts: dict[int | None, dict[str, int]] = {
         account_id: dict(_NONE) for account_id in ids.values()
     }
-    wanted = list(counts)
+    params = {"repo": repo_id, "ids": list(counts)}
     items = (
-        select(Issue.author_id, Issue.is_pr, func.count())
-        .where(col(Issue.repo_id) == repo_id, col(Issue.author_id).in_(wanted))
-        .group_by(col(Issue.author_id), col(Issue.is_pr))
+        "SELECT issue.author_id, issue.is_pr, count(*) FROM issue"
+        " WHERE issue.repo_id = :repo AND issue.author_id IN (:ids)"
+        " GROUP BY issue.author_id, issue.is_pr"
     )
-    for author_id, is_pr, n in session.exec(items):
+    for author_id, is_pr, n in reader.rows(items, params):
         counts[author_id]["prs" if is_pr else "issues"] = n
     reviews = (
-        select(Review.reviewer_id, func.count())
-        .join(Issue, col(Issue.id) == Review.pr_id)
-        .where(
-            col(Review.reviewer_id).in_(wanted),
-            col(Issue.repo_id) == repo_id,
-            col(Issue.author_id) != Review.reviewer_id,  # as in `activity`: others' PRs
-        )
-        .group_by(col(Review.reviewer_id))
+        "SELECT review.reviewer_id, count(*) FROM review JOIN issue ON issue.id = review.pr_id"
+        " WHERE review.reviewer_id IN (:ids) AND issue.repo_id = :repo"
+        " AND issue.author_id != review.reviewer_id"  # as in `activity`: others' PRs
+        " GROUP BY review.reviewer_id"
     )
-    for reviewer_id, n in session.exec(reviews):
+    for reviewer_id, n in reader.rows(reviews, params):
         counts[reviewer_id]["reviews"] = n
-    in_repo = select(Issue.id).where(col(Issue.repo_id) == repo_id)
     comments = (
-        select(Comment.author_id, func.count())
-        .where(
-            col(Comment.author_id).in_(wanted),
-            col(Comment.kind) == "issue",
-            col(Comment.issue_id).in_(in_repo),
-        )
-        .group_by(col(Comment.author_id))
+        "SELECT comment.author_id, count(*) FROM comment"
+        " WHERE comment.author_id IN (:ids) AND comment.kind = 'issue'"
+        " AND comment.issue_id IN (SELECT issue.id FROM issue WHERE issue.repo_id = :repo)"
+        " GROUP BY comment.author_id"
     )
-    for author_id, n in session.exec(comments):
+    for author_id, n in reader.rows(comments, params):
         counts[author_id]["comments"] = n
     return {login: dict(counts.get(ids.get(login.lower()), _NONE)) for login in logins}
 
 
-def history_follow_ups(session: Session, *, repo_id: int) -> int:
+def history_follow_ups(db: Reader | Session, *, repo_id: int | None) -> int:
     """The history searches' follow-up fetches queued in a repo (REST; one request each)."""
-    return _count(
-        session,
-        select(func.count())
-        .select_from(SyncTask)
-        .where(col(SyncTask.repo_id) == repo_id, col(SyncTask.kind).startswith("history-")),
+    query = (
+        "SELECT count(*) FROM sync_task WHERE sync_task.repo_id = :repo"
+        " AND sync_task.kind LIKE :prefix || '%'"
     )
+    return int(as_reader(db).scalar(query, {"repo": repo_id, "prefix": "history-"}))
 
 
-def _history(session: Session, config: Config, repo: str, login: str, follow_ups: int) -> str:
+def _states(reader: Reader, prefix: str) -> dict[str, tuple[str, Any]]:
+    """Every sync fact whose key starts with `prefix`: key -> (value, updated_at as stored)."""
+    query = "SELECT key, value, updated_at FROM sync_state WHERE key LIKE :prefix || '%'"
+    return {key: (value, at) for key, value, at in reader.rows(query, {"prefix": prefix})}
+
+
+def _state(reader: Reader, key: str) -> str | None:
+    """A sync fact by name."""
+    value = reader.scalar("SELECT value FROM sync_state WHERE key = :key", {"key": key})
+    return None if value is None else str(value)
+
+
+def _history(reader: Reader, config: Config, repo: str, login: str, follow_ups: int) -> str:
     from contribbot.app.history import history_line
 
     states = {
-        key: row.value
+        key: value
         for prefix in (f"backfill:{repo}:{login}", f"history:{repo}:{login}")
-        for key, row in save.states_with_prefix(session, prefix=prefix).items()
+        for key, (value, _) in _states(reader, prefix).items()
     }
     since = config.track.history_since
     return history_line(
@@ -116,68 +109,117 @@ def _phase_count(config: Config) -> int:
     return len(SEARCH_PHASES)
 
 
-def _last_failed(session: Session, repo: str) -> dict[str, str | None] | None:
+def _last_failed(reader: Reader, repo: str) -> dict[str, str | None] | None:
     """When and why the repo's sync last failed, if that was after its last complete sync."""
-    failed = save.get_state(session, key=failed_key(repo))
-    synced = parse_github_time(save.get_state(session, key=synced_key(repo)))
+    failed = _state(reader, failed_key(repo))
+    synced = parse_github_time(_state(reader, synced_key(repo)))
     failed_at = parse_github_time(failed)
     if failed_at is None or (synced is not None and synced >= failed_at):
         return None
-    return {"at": failed, "why": save.get_state(session, key=failure_key(repo))}
+    return {"at": failed, "why": _state(reader, failure_key(repo))}
 
 
-def status(session: Session, *, config: Config) -> dict[str, Any]:
-    """The `contrib status --format json` document."""
+def status(db: Reader | Session, *, config: Config) -> dict[str, Any]:
+    """The `contrib status --format json` document (it only reads)."""
+    reader = as_reader(db)
     repos = []
     for full_name in config.track.repos:
-        rid = save.repo_id(session, full_name=full_name)
-        follow_ups = history_follow_ups(session, repo_id=rid)
-        counts = user_counts(session, repo_id=rid, logins=config.track.users)
+        rid = _repo_id(reader, full_name)  # None for a repo never synced: nothing stored
+        follow_ups = history_follow_ups(reader, repo_id=rid)
+        counts = user_counts(reader, repo_id=rid, logins=config.track.users)
         users = [
             {
                 "login": login,
-                "first_sync_done": save.get_state(session, key=f"backfill:{full_name}:{login}"),
-                "history": _history(session, config, full_name, login, follow_ups),
+                "first_sync_done": _state(reader, f"backfill:{full_name}:{login}"),
+                "history": _history(reader, config, full_name, login, follow_ups),
                 **counts[login],
             }
             for login in config.track.users
         ]
+        in_repo = {"repo": rid}
         repos.append(
             {
                 "repo": full_name,
-                "last_synced": save.get_state(session, key=synced_key(full_name)),
-                "last_failed": _last_failed(session, full_name),
-                "items_stored": _count(
-                    session,
-                    select(func.count()).select_from(Issue).where(col(Issue.repo_id) == rid),
-                ),
-                "pending_fetches": _count(
-                    session,
-                    select(func.count()).select_from(SyncTask).where(col(SyncTask.repo_id) == rid),
-                ),
+                "last_synced": _state(reader, synced_key(full_name)),
+                "last_failed": _last_failed(reader, full_name),
+                "items_stored": _count(reader, "issue", in_repo),
+                "pending_fetches": _count(reader, "sync_task", in_repo),
                 "users": users,
             }
         )
     rates = {
         key.removeprefix("ratelimit:"): {
-            **json.loads(row.value),
-            "as_of": row.updated_at.isoformat(),
+            **json.loads(value),
+            "as_of": reader.at(updated_at).isoformat(),
         }
-        for key, row in save.states_with_prefix(session, prefix="ratelimit:").items()
+        for key, (value, updated_at) in _states(reader, "ratelimit:").items()
     }
-    workers = workers_status(session, config=config, now=datetime.now(UTC))
-    # repo_id() may have added rows for never-synced repos: keep status read-only
-    session.rollback()
+    workers = workers_status(reader, config=config, now=datetime.now(UTC))
     return {"repos": repos, "rate_limit": rates, "notes": unset_secrets(config), "workers": workers}
 
 
-def workers_status(session: Session, *, config: Config, now: datetime) -> dict[str, Any]:
+def _repo_id(reader: Reader, full_name: str) -> int | None:
+    """The row id of a repository (GitHub names are case-insensitive)."""
+    query = "SELECT id FROM repository WHERE lower(full_name) = :name"
+    return reader.scalar(query, {"name": full_name.lower()})  # type: ignore[no-any-return]
+
+
+def _count(reader: Reader, table: str, params: dict[str, Any]) -> int:
+    query = f"SELECT count(*) FROM {table} WHERE {table}.repo_id = :repo"
+    return int(reader.scalar(query, params))
+
+
+class _Unit(NamedTuple):
+    key: str
+    kind: str
+    due_at: datetime
+    leased_by: str | None
+    lease_until: datetime | None
+    error: str | None
+
+
+class _Worker(NamedTuple):
+    id: str
+    host: str
+    pid: int
+    seen_at: datetime
+    leader: bool
+    units_done: int
+    stopped_at: datetime | None
+
+
+def _units(reader: Reader, *, limit: int) -> list[_Unit]:
+    """Work units, held ones first, then by when they are due."""
+    rows = reader.rows(
+        "SELECT key, kind, due_at, leased_by, lease_until, error FROM work_unit"
+        " ORDER BY leased_by IS NULL, due_at LIMIT :limit",
+        {"limit": limit},
+    )
+    at, time = reader.at, reader.time
+    return [_Unit(k, kind, at(due), by, time(until), e) for k, kind, due, by, until, e in rows]
+
+
+def _workers(reader: Reader) -> list[_Worker]:
+    """Every known worker, newest first."""
+    rows = reader.rows(
+        "SELECT id, host, pid, seen_at, leader, units_done, stopped_at FROM worker"
+        " ORDER BY started_at DESC"
+    )
+    at, time = reader.at, reader.time
+    return [
+        _Worker(wid, host, pid, at(seen), bool(leader), done, time(stopped))
+        for wid, host, pid, seen, leader, done, stopped in rows
+    ]
+
+
+def workers_status(db: Reader | Session, *, config: Config, now: datetime) -> dict[str, Any]:
     """`contrib worker`s: each worker, the unit it holds and its lease; units by kind."""
+    reader = as_reader(db)
     lease = config.workers.lease
-    units = leases.units(session, limit=100_000)
+    units = _units(reader, limit=100_000)
     held = {u.leased_by: u for u in units if u.leased_by and u.lease_until and u.lease_until >= now}
     workers = []
-    for row in leases.workers(session):
+    for row in _workers(reader):
         unit = held.get(row.id)
         workers.append(
             {

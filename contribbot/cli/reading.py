@@ -65,11 +65,10 @@ def status(
     from contribbot.app import runtime
     from contribbot.app.status import status as build_status
     from contribbot.cli.console import print_json
-    from contribbot.store.db import session_scope
 
     cfg = runtime.load(config)
-    with session_scope(runtime.database(cfg)) as session:
-        doc = build_status(session, config=cfg)
+    with runtime.reading(cfg) as db:
+        doc = build_status(db, config=cfg)
     if fmt == "json":
         print_json(doc)
         return

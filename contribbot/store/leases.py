@@ -174,12 +174,6 @@ def pending(session: Session, *, prefix: str) -> list[WorkUnit]:
     return list(session.exec(select(WorkUnit).where(col(WorkUnit.key).startswith(prefix))))
 
 
-def units(session: Session, *, limit: int = 1000) -> list[WorkUnit]:
-    """Units, held ones first, then by when they are due."""
-    query = select(WorkUnit).order_by(col(WorkUnit.leased_by).is_(None), col(WorkUnit.due_at))
-    return list(session.exec(query.limit(limit)))
-
-
 # -- workers ------------------------------------------------------------------------
 
 
@@ -217,8 +211,3 @@ def stopped(engine: Engine, *, worker: str, now: datetime) -> None:
 def forget_workers(session: Session, *, before: datetime) -> None:
     """Drop the rows of workers not seen since `before`."""
     session.connection().execute(delete(WORKERS).where(WORKERS.c.seen_at < before))
-
-
-def workers(session: Session) -> list[Worker]:
-    """Every known worker, newest first."""
-    return list(session.exec(select(Worker).order_by(col(Worker.started_at).desc())))

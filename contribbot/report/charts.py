@@ -7,6 +7,7 @@ every string it is given.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from html import escape
 
 SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
@@ -71,22 +72,35 @@ def history_svg(values: Sequence[int], labels: Sequence[str], *, title: str, cha
 
 
 def _bar(index: int, count: int, label: str, peak: int, *, current: bool) -> str:
-    x = SIDE_MARGIN + index * (BAR_WIDTH + BAR_GAP)
     bar_height = round(count / peak * PLOT_HEIGHT, 1)
     y = TOP_MARGIN + PLOT_HEIGHT - bar_height
+    head, rect, tail = _column(index, label, current)
+    return (
+        f'{head}{count}</title><rect{rect} y="{y}" width="{BAR_WIDTH}" '
+        f'height="{bar_height}"{tail[0]}{y - 4}{tail[1]}{count}{tail[2]}'
+    )
+
+
+@lru_cache(maxsize=256)
+def _column(index: int, label: str, current: bool) -> tuple[str, str, tuple[str, str, str]]:
+    """What a bar's SVG holds apart from its count and height (the same on every chart of a
+    page, whose weeks are the same: worked out and escaped once)."""
+    x = SIDE_MARGIN + index * (BAR_WIDTH + BAR_GAP)
     centre = x + BAR_WIDTH / 2
     colour = CURRENT_COLOUR if current else BAR_COLOUR
-    tip = f"{label}: {count}" if label else str(count)
+    head = f'<g class="{"bar current" if current else "bar"}"><title>'
+    if label:  # the tooltip: "2026-W47: 3", or just the count
+        head += f"{escape(label)}: "
     return (
-        f'<g class="{"bar current" if current else "bar"}">'
-        f"<title>{escape(tip)}</title>"
-        f'<rect x="{x}" y="{y}" width="{BAR_WIDTH}" height="{bar_height}" rx="2" '
-        f'fill="{colour}"/>'
-        f'<text x="{centre}" y="{y - 4}" text-anchor="middle" font-size="11" '
-        f'fill="{TEXT_COLOUR}">{count}</text>'
-        f'<text x="{centre}" y="{TOP_MARGIN + PLOT_HEIGHT + 15}" text-anchor="middle" '
-        f'font-size="10" fill="{TEXT_COLOUR}">{escape(short_week(label))}</text>'
-        "</g>"
+        head,
+        f' x="{x}"',
+        (
+            f' rx="2" fill="{colour}"/><text x="{centre}" y="',
+            f'" text-anchor="middle" font-size="11" fill="{TEXT_COLOUR}">',
+            f'</text><text x="{centre}" y="{TOP_MARGIN + PLOT_HEIGHT + 15}" '
+            f'text-anchor="middle" font-size="10" fill="{TEXT_COLOUR}">'
+            f"{escape(short_week(label))}</text></g>",
+        ),
     )
 
 

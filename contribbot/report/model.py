@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -56,7 +57,10 @@ class Totals:
 
     def total(self) -> int:
         """All contributions together (reverts are not contributions)."""
-        return sum(getattr(self, k) for k in CONTRIBUTION_KEYS)
+        return sum(_contribution_counts(self))
+
+
+_contribution_counts = attrgetter(*CONTRIBUTION_KEYS)
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import assert_never
+from typing import NamedTuple, assert_never
 
 from rich.cells import cell_len, get_character_cell_size
 from rich.color import ColorSystem
@@ -62,9 +61,10 @@ STYLES = {
 }
 
 
-@dataclass(frozen=True)
-class Span:
-    """A piece of a line: its text, a style name from STYLES, and a link target."""
+class Span(NamedTuple):
+    """A piece of a line: its text, a style name from STYLES, and a link target.
+
+    A tuple, not a dataclass: a 500-user report is 50,000 of them."""
 
     text: str
     style: str | None = None
@@ -112,26 +112,26 @@ def print_terminal(report: WeeklyReport, console: Console) -> None:
         console.out("".join(_plain(line) + "\n" for line in lines), end="", highlight=False)
         return
     system = COLOR_SYSTEMS[console.color_system]
+    links: dict[str, int] = {}  # a link's pieces (wrapped over lines) share an id
     out: list[str] = []
     for line in lines:
-        out.extend(_styled(span, system) for span in line)
+        for text, style, link in line:
+            if not text:
+                continue
+            if style is not None:
+                before, after = _codes(style, system)
+                text = f"{before}{text}{after}"
+            if link:  # OSC 8, as rich writes it
+                number = links.setdefault(link, len(links) + 1)
+                text = f"\x1b]8;id={number};{link}\x1b\\{text}\x1b]8;;\x1b\\"
+            out.append(text)
         out.append("\n")
     console.file.write("".join(out))
     console.file.flush()
 
 
 def _plain(line: Line) -> str:
-    return "".join(span.text for span in line).rstrip()
-
-
-def _styled(span: Span, system: ColorSystem) -> str:
-    if span.link:  # each link is its own Style (rich gives it an id)
-        style = STYLES[span.style] + Style(link=span.link) if span.style else Style(link=span.link)
-        return style.render(span.text, color_system=system)
-    if span.style is None:
-        return span.text
-    before, after = _codes(span.style, system)
-    return f"{before}{span.text}{after}" if span.text else ""
+    return "".join([span.text for span in line]).rstrip()
 
 
 @lru_cache(maxsize=64)
@@ -310,7 +310,7 @@ def _bullets(
 
 def _wrap(spans: Sequence[Span], width: int, indent: str = "") -> list[Line]:
     """Spans as lines of at most `width` cells, broken at spaces; later lines indented."""
-    if _cells("".join(span.text for span in spans)) <= width:
+    if _cells("".join([span.text for span in spans])) <= width:
         return [tuple(spans)]
     lines: list[list[Span]] = [[]]
     used = 0

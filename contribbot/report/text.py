@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime, tzinfo
+from operator import attrgetter
 
 from contribbot.report.model import Goal, ItemRef, OpenPR, Totals, UserReport, WeeklyReport
 
@@ -33,6 +34,7 @@ ISSUE_KINDS: dict[str, str] = {
     "issue_closed": "closed",
     "issue_reopened": "reopened",
 }
+_labelled_counts = attrgetter(*TOTAL_LABELS)  # a Totals' counts in the order of TOTAL_LABELS
 MAX_CANDIDATES = 3
 WIDE_TERMINAL = 110  # columns from which a table reads better than stacked lines
 MINUS = "\N{MINUS SIGN}"
@@ -181,11 +183,11 @@ def issue_kind_text(kind: str) -> str:
 
 def totals_rows(user: UserReport) -> list[tuple[str, int, int, str]]:
     """One (label, this week, last week, change) row per counted metric."""
-    rows = []
-    for key, label in TOTAL_LABELS.items():
-        now, before = getattr(user.totals, key), getattr(user.previous_totals, key)
-        rows.append((label, now, before, delta(now, before)))
-    return rows
+    pairs = zip(_labelled_counts(user.totals), _labelled_counts(user.previous_totals), strict=True)
+    return [
+        (label, now, before, delta(now, before))
+        for label, (now, before) in zip(TOTAL_LABELS.values(), pairs, strict=True)
+    ]
 
 
 def total_with_delta(user: UserReport) -> str:
@@ -195,7 +197,7 @@ def total_with_delta(user: UserReport) -> str:
 
 def totals_values(totals: Totals) -> list[int]:
     """The counts in the order of TOTAL_LABELS."""
-    return [getattr(totals, key) for key in TOTAL_LABELS]
+    return list(_labelled_counts(totals))
 
 
 def has_week_items(user: UserReport) -> bool:
@@ -211,7 +213,8 @@ def report_zone(report: WeeklyReport) -> tzinfo:
 
 def local_date(report: WeeklyReport, moment: datetime) -> str:
     """A moment as a date in the report's time zone: "2026-11-18"."""
-    return f"{moment.astimezone(report_zone(report)):%Y-%m-%d}"
+    day = moment.astimezone(report_zone(report)).date()
+    return day.isoformat() if day.year >= 1000 else f"{day:%Y-%m-%d}"  # isoformat: faster
 
 
 def local_time(report: WeeklyReport, moment: datetime) -> str:

@@ -27,13 +27,14 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from contribbot.github.parse import LifecycleEvent
+if TYPE_CHECKING:  # a type only: the label check of every read command imports this module
+    from contribbot.github.parse import LifecycleEvent
 
 PAIR_WINDOW = timedelta(minutes=10)
 State = Literal["open", "landed", "reverted", "closed"]
-_Predicate = Callable[[LifecycleEvent], bool]
+_Predicate = Callable[["LifecycleEvent"], bool]
 
 
 @dataclass(frozen=True)

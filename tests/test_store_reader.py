@@ -149,3 +149,24 @@ def _database(tmp_path) -> str:
     url = db_url(tmp_path / "reader.db")
     open_database(url).dispose()  # at the head revision, as after first use
     return url
+
+
+def test_a_readers_answers_are_one_snapshot(tmp_path):
+    """A sync committing between two of a report's queries changes neither answer."""
+    url = _database(tmp_path)
+    engine = open_database(url)
+    reader = connect(url)
+    assert reader is not None
+    try:
+        count = "SELECT count(*) FROM sync_state"
+        before = reader.scalar(count)
+        with session_scope(engine) as session:
+            session.add(SyncState(key="meanwhile", value="", updated_at=TIMES[0]))
+        assert reader.scalar(count) == before
+    finally:
+        reader.close()
+    again = connect(url)
+    assert again is not None
+    assert again.scalar("SELECT count(*) FROM sync_state") == before + 1
+    again.close()
+    engine.dispose()

@@ -185,14 +185,19 @@ def sqlite_path(url: str) -> str | None:
 
 
 def connect(url: str) -> Reader | None:
-    """A reader on `url`, opened here; None for a URL only SQLAlchemy knows how to open."""
+    """A reader on `url`, opened here; None for a URL only SQLAlchemy knows how to open.
+
+    Its reads are one snapshot (a sync committing meanwhile changes none of its answers),
+    and it writes nothing: closing it rolls back."""
     path = sqlite_path(url)
     if path is not None:
         check_sqlite_version(sqlite3.sqlite_version)
         if not Path(path).is_file():
             return None  # created by the first use: the slow path makes it
-        connection = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
+        connection = sqlite3.connect(path, timeout=timeout, isolation_level=None)
         connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        connection.execute("BEGIN")  # deferred: the snapshot is taken by the first read
         return Reader(connection, "sqlite", path, closer=connection.close)
     full = driver_url(url)
     if not full.startswith("postgresql+psycopg://"):
@@ -201,6 +206,8 @@ def connect(url: str) -> Reader | None:
 
     conninfo = "postgresql://" + full.removeprefix("postgresql+psycopg://")
     server = psycopg.connect(conninfo)
+    server.read_only = True
+    server.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     return Reader(server, "postgresql", hide_password(conninfo), closer=server.close)
 
 

@@ -212,24 +212,33 @@ def _section(section: Section, report: WeeklyReport, width: int) -> list[Line]:
 
 
 def _overview(user: UserReport, facts: Sequence[tuple[str, str]], width: int) -> list[Line]:
-    label = max(len(label) for label, *_ in t.totals_rows(user))
+    rows = [(name, now, before) for name, now, before, _ in t.totals_rows(user)]
+    rows.append(("Total", user.totals.total(), user.previous_totals.total()))
+    label = max(len(name) for name, _, _ in rows[:-1])
     lines: list[Line] = [
         (Span(f"{'This week':<{label}}  {'Count':>5}  {'Last week':>9}  {'Change':>6}", "bold"),)
     ]
-    rows = [(label_, now, before) for label_, now, before, _ in t.totals_rows(user)]
-    rows.append(("Total", user.totals.total(), user.previous_totals.total()))
-    for name, now, before in rows:
-        lines.append(
-            (
-                Span(f"{name:<{label}}", "bold" if name == "Total" else None),
-                Span(f"  {now:>5}  {before:>9}  "),
-                _change(now, before),
-            )
-        )
-    facts_with_history = [("Last 12 weeks", _history(user)), *facts]
-    for name, phrase in facts_with_history:
-        lines.extend(_wrap([Span(f"{name}: ", "bold"), Span(one(phrase))], width, INDENT))
+    lines.extend(_total_line(name, label, now, before) for name, now, before in rows)
+    lines.extend(_fact_lines("Last 12 weeks", _history(user), width))
+    for name, phrase in facts:
+        lines.extend(_fact_lines(name, phrase, width))
     return lines
+
+
+@lru_cache(maxsize=4096)
+def _total_line(name: str, label: int, now: int, before: int) -> Line:
+    """A row of the totals table (the same counts recur from user to user)."""
+    return (
+        Span(f"{name:<{label}}", "bold" if name == "Total" else None),
+        Span(f"  {now:>5}  {before:>9}  "),
+        _change(now, before),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _fact_lines(name: str, phrase: str, width: int) -> tuple[Line, ...]:
+    """ "Streak: 5 weeks in a row...", wrapped (users share many of these phrases)."""
+    return tuple(_wrap([Span(f"{name}: ", "bold"), Span(one(phrase))], width, INDENT))
 
 
 def _change(now: int, before: int) -> Span:
@@ -298,11 +307,17 @@ def _bullets(
         lines.extend(_wrap([Span(BULLET), *spans], width, INDENT))
         if index < len(moves):  # an open PR: whose move it is, on the lines below
             pr = moves[index]
-            lines.extend(_wrap([Span(INDENT + t.ball_text(pr))], width, INDENT))
+            lines.extend(_note_lines(INDENT + t.ball_text(pr), None, width))
             if pr.stale:
                 warning = f"{INDENT}\N{WARNING SIGN} {t.stale_text(pr)}"
-                lines.extend(_wrap([Span(warning, "stale")], width, INDENT))
+                lines.extend(_note_lines(warning, "stale", width))
     return lines
+
+
+@lru_cache(maxsize=4096)
+def _note_lines(text: str, style: str | None, width: int) -> tuple[Line, ...]:
+    """One styled phrase, wrapped (whose move it is: thousands of PRs, a few phrases)."""
+    return tuple(_wrap([Span(text, style)], width, INDENT))
 
 
 # -- wrapping ----------------------------------------------------------------------------

@@ -58,7 +58,9 @@ from contribbot.report.service import render
 from contribbot.store.db import open_database, session_scope
 
 try:  # the report split in two (queries + a pure assemble), glued in app/reports.py
-    from contribbot.app.reports import build_report
+    from contribbot.app.reports import build_report, settings_of
+    from contribbot.report.assemble import assemble
+    from contribbot.report.queries import load_facts
     from contribbot.report.window import resolve_window
 
     BUILD_OPTIONS: dict[str, Any] = {"with_candidates": False}
@@ -69,6 +71,7 @@ except ImportError:  # --baseline runs this script on older code: report/build.p
     )
 
     BUILD_OPTIONS = {}
+    assemble = None  # type: ignore[assignment]  # no pure assemble to time alone
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # the same anchor as the tests
 GENERATOR_VERSION = 2  # bump when the generated data changes shape
@@ -372,15 +375,41 @@ def run(scenario: Scenario, *, runs: int, cache: Path, rebuild: bool, e2e: int =
         f"target {scenario.target_seconds:.1f} s -> {median / scenario.target_seconds:.0%} "
         f"of target; {contributions:,} contributions in the week"
     )
+    if assemble is not None:
+        _time_assemble(engine, config, users, window, runs)
     for fmt in FORMATS:
-        render_times, text = _timed(functools.partial(_render, report, fmt), max(1, runs // 2))
+        # the first call in a process also imports (Jinja2, rich) and compiles the template
+        first, _ = _timed(functools.partial(_render, report, fmt), 1)
+        render_times, text = _timed(functools.partial(_render, report, fmt), runs)
         print(
             f"  render {fmt:<8} median {statistics.median(render_times):.3f} s, "
-            f"cpu {statistics.median(_CPU):.3f} s ({len(str(text)):,} characters)"
+            f"cpu {statistics.median(_CPU):.3f} s over {runs} runs (first {first[0]:.3f} s; "
+            f"{len(str(text)):,} characters)"
         )
     engine.dispose()
     if e2e:
         end_to_end(scenario, cache / scenario.cache_name(), users, runs=e2e)
+
+
+def _time_assemble(
+    engine: Engine, config: Config, users: Sequence[str], window: Any, runs: int
+) -> None:
+    """The pure part of build_report alone: facts loaded once, assembled `runs` times."""
+    with session_scope(engine) as session:
+        facts = load_facts(
+            session,
+            users=users,
+            repos=config.track.repos,
+            window=window,
+            now=NOW,
+            settings=settings_of(config, users),
+        )
+    _timed(lambda: assemble(facts, window, NOW), 1)
+    times, _ = _timed(lambda: assemble(facts, window, NOW), runs)
+    print(
+        f"  assemble     median {statistics.median(times):.3f} s, "
+        f"cpu {statistics.median(_CPU):.3f} s over {runs} runs (facts loaded once)"
+    )
 
 
 def _last_week() -> Any:
@@ -487,7 +516,8 @@ def _baseline(args: argparse.Namespace, names: Sequence[str]) -> str:
 
 
 _FIGURE = re.compile(
-    r"^\[(?P<scenario>\w+)\]|(?P<what>build_report|render \w+|e2e contrib report --format \w+)"
+    r"^\[(?P<scenario>\w+)\]"
+    r"|(?P<what>build_report|assemble|render \w+|e2e contrib report --format \w+)"
     r"[^\n]*?median (?P<seconds>[\d.]+) s, cpu (?P<cpu>[\d.]+) s"
 )
 

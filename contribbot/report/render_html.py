@@ -44,6 +44,7 @@ TEMPLATE = "report.html.j2"
 
 def render_html(report: WeeklyReport) -> str:
     """The whole report as one HTML document."""
+    _escaped.cache_clear()  # each page from scratch: what is shared is shared within it
     users = [_user(report, user, _slug(user.login, i)) for i, user in enumerate(report.users)]
     return _template().render(
         csp=Markup(CSP),  # our own constants, not escaped

@@ -77,6 +77,8 @@ Line = tuple[Span, ...]
 def terminal_lines(report: WeeklyReport, width: int = WIDTH) -> list[Line]:
     """The whole report as lines of at most `width` cells."""
     width = max(width, MIN_WIDTH)
+    for cached in (_total_line, _fact_lines, _note_lines, one):
+        cached.cache_clear()  # each page from scratch: what is shared is shared within it
     lines = [
         (Span(t.heading(report), "bold"),),
         *_meta(report, width),

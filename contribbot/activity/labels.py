@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from contribbot.activity.lifecycle import label_config_key
 from contribbot.config import Config
-from contribbot.store.reader import Reader, as_reader
+from contribbot.store.reader import Reader, states
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -32,6 +32,4 @@ def label_rules_changed(db: Reader | Session, config: Config) -> bool:
     }
     if not wanted:
         return False
-    query = "SELECT key, value FROM sync_state WHERE key IN (:keys)"
-    recorded: dict[str, str] = dict(as_reader(db).rows(query, {"keys": list(wanted)}))
-    return recorded != wanted
+    return states(db, list(wanted)) != wanted

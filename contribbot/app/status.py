@@ -11,7 +11,7 @@ from contribbot.activity import account_ids
 from contribbot.config import Config
 from contribbot.secrets import unset_secrets
 from contribbot.store.keys import failed_key, failure_key, synced_key
-from contribbot.store.reader import Reader, as_reader
+from contribbot.store.reader import Reader, as_reader, state
 from contribbot.timeutil import parse_github_time, utc_z
 
 if TYPE_CHECKING:
@@ -73,12 +73,6 @@ def _states(reader: Reader, prefix: str) -> dict[str, tuple[str, Any]]:
     return {key: (value, at) for key, value, at in reader.rows(query, {"prefix": prefix})}
 
 
-def _state(reader: Reader, key: str) -> str | None:
-    """A sync fact by name."""
-    value = reader.scalar("SELECT value FROM sync_state WHERE key = :key", {"key": key})
-    return None if value is None else str(value)
-
-
 def _history(reader: Reader, config: Config, repo: str, login: str, follow_ups: int) -> str:
     from contribbot.app.history import history_line
 
@@ -111,12 +105,12 @@ def _phase_count(config: Config) -> int:
 
 def _last_failed(reader: Reader, repo: str) -> dict[str, str | None] | None:
     """When and why the repo's sync last failed, if that was after its last complete sync."""
-    failed = _state(reader, failed_key(repo))
-    synced = parse_github_time(_state(reader, synced_key(repo)))
+    failed = state(reader, failed_key(repo))
+    synced = parse_github_time(state(reader, synced_key(repo)))
     failed_at = parse_github_time(failed)
     if failed_at is None or (synced is not None and synced >= failed_at):
         return None
-    return {"at": failed, "why": _state(reader, failure_key(repo))}
+    return {"at": failed, "why": state(reader, failure_key(repo))}
 
 
 def status(db: Reader | Session, *, config: Config) -> dict[str, Any]:
@@ -130,7 +124,7 @@ def status(db: Reader | Session, *, config: Config) -> dict[str, Any]:
         users = [
             {
                 "login": login,
-                "first_sync_done": _state(reader, f"backfill:{full_name}:{login}"),
+                "first_sync_done": state(reader, f"backfill:{full_name}:{login}"),
                 "history": _history(reader, config, full_name, login, follow_ups),
                 **counts[login],
             }
@@ -140,7 +134,7 @@ def status(db: Reader | Session, *, config: Config) -> dict[str, Any]:
         repos.append(
             {
                 "repo": full_name,
-                "last_synced": _state(reader, synced_key(full_name)),
+                "last_synced": state(reader, synced_key(full_name)),
                 "last_failed": _last_failed(reader, full_name),
                 "items_stored": _count(reader, "issue", in_repo),
                 "pending_fetches": _count(reader, "sync_task", in_repo),

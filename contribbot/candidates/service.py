@@ -23,7 +23,7 @@ from contribbot.candidates.model import (
 from contribbot.candidates.scoring import assign_cohort, evaluate, sort_candidates, visible_to
 from contribbot.candidates.store import candidate_issue, load_timeline
 from contribbot.config import Config
-from contribbot.store.reader import Reader, as_reader
+from contribbot.store.reader import Reader, as_reader, state
 from contribbot.timeutil import parse_github_time, week_bounds, week_of
 
 if TYPE_CHECKING:
@@ -99,8 +99,7 @@ def first_response_hours(issue: CandidateIssue, timeline: Sequence[TimelineEntry
 
 def last_weekly_report(db: Reader | Session, config: Config, now: datetime) -> datetime:
     """When the last weekly report went out; without one, the start of this week."""
-    query = "SELECT value FROM sync_state WHERE key = :key"
-    stamp = parse_github_time(as_reader(db).scalar(query, {"key": LAST_WEEKLY_KEY}))
+    stamp = parse_github_time(state(db, LAST_WEEKLY_KEY))
     if stamp is not None:
         return stamp
     tz = config.report.timezone

@@ -16,7 +16,7 @@ from contribbot.report.facts import PRFacts, RecentPR, ReportFacts, Settings
 from contribbot.report.speed import lookback_start
 from contribbot.report.window import Window, as_of, history_span
 from contribbot.store.keys import synced_key
-from contribbot.store.reader import Reader, as_reader
+from contribbot.store.reader import Reader, as_reader, states
 from contribbot.timeutil import parse_github_time
 
 if TYPE_CHECKING:
@@ -55,9 +55,8 @@ def data_as_of(db: Reader | Session, repos: Sequence[str]) -> datetime | None:
     repo whose sync keeps failing shows its age here); None when none was synced."""
     if not repos:
         return None
-    keys = [synced_key(repo) for repo in repos]
-    query = "SELECT value FROM sync_state WHERE key IN (:keys)"
-    stamps = [parse_github_time(value) for value in as_reader(db).column(query, {"keys": keys})]
+    synced = states(db, [synced_key(repo) for repo in repos])
+    stamps = [parse_github_time(value) for value in synced.values()]
     known = [s for s in stamps if s is not None]
     return min(known) if known else None
 

@@ -17,7 +17,7 @@ import re
 import sqlite3
 import sys
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -257,6 +257,19 @@ def stored_revision(reader: Reader) -> str | None:
     if not reader.rows(table):
         return None
     return reader.scalar("SELECT version_num FROM alembic_version")  # type: ignore[no-any-return]
+
+
+def states(db: Reader | Session, keys: Sequence[str]) -> dict[str, str]:
+    """The sync facts (`sync_state`) named `keys` that are stored: key -> value."""
+    if not keys:
+        return {}
+    query = "SELECT key, value FROM sync_state WHERE key IN (:keys)"
+    return dict(as_reader(db).rows(query, {"keys": list(keys)}))
+
+
+def state(db: Reader | Session, key: str) -> str | None:
+    """A sync fact by name (None if it is not stored)."""
+    return states(db, [key]).get(key)
 
 
 def driver_error(exc: BaseException) -> bool:

@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 from contribbot.app import runtime
 from contribbot.app.units import plan
 from contribbot.app.worker import worker_engine
+from contribbot.candidates.refresh import refresh_candidates
 from contribbot.fakehub import FakeHub
 from contribbot.fakehub.sink import Sink
 from contribbot.store import leases
@@ -35,6 +36,8 @@ from contribbot.timeutil import utc_z
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 REPO = "pytorch/tutorials"
+TRACKED = 40  # users of the three-worker test: a first sync (backfill unit) each
+VICTIM = "bob"  # in REPO: 5 PRs and issues of his own, 4 reviews and 2 comments on others'
 WHERE = "WHERE key = :k"
 
 
@@ -173,14 +176,18 @@ def load_config_for(*, users: list[str], repos: list[str]) -> Any:
 
 @pytest.fixture(scope="module")
 def world() -> Any:
-    """A static world with 200 tracked users (generated accounts of the small data set)."""
+    """A static world (the small data set) and TRACKED users: VICTIM, whose first sync is
+    killed after its authored items are saved, then accounts with no issue or PR of their
+    own in REPO, so no other user's first sync saves what VICTIM reviewed or commented on."""
     dataset = world_copy("small")
-    users = sorted(
+    authors = {issue.user for issue in dataset.repos[REPO].issues.values()}
+    others = sorted(
         login
         for login, account in dataset.accounts.items()
-        if account.kind == "User" and login != "alice"
-    )[:200]
-    assert len(users) == 200
+        if account.kind == "User" and login not in authors | {"alice"}
+    )
+    users = [VICTIM, *others[: TRACKED - 1]]
+    assert VICTIM in authors and len(users) == TRACKED
     return dataset, users
 
 
@@ -234,14 +241,26 @@ def content(url: str) -> dict[str, set[tuple[Any, ...]]]:
 
 
 def test_three_workers_one_killed_mid_backfill_end_like_one_process(tmp_path, world):
+    """VICTIM's first sync meets a secondary limit (retry-after 10 minutes) on its second
+    search, after its authored items are saved; the worker waiting it out holds the lease
+    and is killed with -9. Another worker takes the unit when the lease runs out and
+    finishes it, and the database equals a one-process sync of the same world."""
     dataset, users = world
     with (
         FakeHub(dataset, tokens={"test-token": "alice"}, search_rate_limit=100_000) as hub,
+        FakeHub(
+            world_copy("small"), tokens={"test-token": "alice"}, search_rate_limit=100_000
+        ) as clean,
         Sink() as sink,
     ):
+        # VICTIM's own PRs and issues after the first page (per_page 2: the search goes on
+        # with `created:>=` the last one seen), so the first page is saved by then
+        authored = f"[?&]q=repo(:|%3A)[^&]*(\\+|%20)author(:|%3A){VICTIM}(\\+|%20)created"
+        hub.inject(authored, "secondary", retry_after=600)
         fire = datetime.now(UTC) - timedelta(minutes=1)  # the weekly report is due now
         extra = (
             f'[schedule]\nreport = "{WEEKDAYS[fire.weekday()]} {fire:%H:%M:%S}"\n'
+            'poll_every = "2m"\n'  # a repo's streams wait for its first syncs poll / 30 = 4 s
             '[workers]\nlease = "3s"\nidle = "1s"\n'
             f'[[destinations]]\nname = "sink"\ntype = "slack"\nwebhook_url = "{sink.url}"\n'
             f'users = ["{users[0]}"]\n'
@@ -250,21 +269,16 @@ def test_three_workers_one_killed_mid_backfill_end_like_one_process(tmp_path, wo
         shared_dir.mkdir()
         single_dir.mkdir()
         path = write_config(shared_dir, hub.base_url, users=users, repos=[REPO], extra=extra)
+        path.write_text(path.read_text().replace("[database]", "per_page = 2\n[database]"))
         url = load(path).database_url()
         engine = worker_engine(url)
         procs = [start_worker(path, "--until-idle") for _ in range(3)]
         # the one-process sync to compare with runs meanwhile, into its own database
-        single = write_config(single_dir, hub.base_url, users=users, repos=[REPO])
+        single = write_config(single_dir, clean.base_url, users=users, repos=[REPO])
         config = load(single)
-        reference = ThreadPoolExecutor(max_workers=1).submit(
-            lambda: Sync(
-                engine=runtime.database(config),
-                client=runtime.github_client(config),
-                config=config,
-            ).run()
-        )
+        reference = ThreadPoolExecutor(max_workers=1).submit(_one_process, config)
         try:
-            victim, unit = _wait_for_a_backfill_in_hand(engine, procs)
+            victim = _wait_for_the_victims_wait(hub, engine, procs)
             os.kill(victim.pid, signal.SIGKILL)
             victim.communicate(timeout=10)
             outs = [p.communicate(timeout=240) for p in procs if p is not victim]
@@ -277,25 +291,38 @@ def test_three_workers_one_killed_mid_backfill_end_like_one_process(tmp_path, wo
                 assert p.returncode == 0
         logs = "".join(err for _, err in outs)
         assert "Traceback" not in logs and "test-token" not in logs and sink.url not in logs
-        # No check that another worker logged the unit's phases: when the victim died after
-        # its last page but before releasing the lease there is nothing left to log. What was
-        # owed is shown below: the database equals a one-process sync.
+        assert f"first sync of @{VICTIM}" in logs  # the unit was finished by another worker
         assert len(sink.posts) == 1, [p.json().get("text") for p in sink.posts]
-        assert reference.result(timeout=240).exit_code == 0
+        assert reference.result(timeout=240) == 0
         assert content(url) == content(config.database_url())
 
 
-def _wait_for_a_backfill_in_hand(engine: Any, procs: list[subprocess.Popen[str]]) -> Any:
-    """A worker holding a first-sync unit once a few first syncs are done, and the unit."""
+def _one_process(config: Any) -> int:
+    """A one-process sync, then the candidates refresh a worker runs as its own unit."""
+    engine, client = runtime.database(config), runtime.github_client(config)
+    code = Sync(engine=engine, client=client, config=config).run().exit_code
+    refresh_candidates(engine=engine, client=client, config=config, clock=lambda: datetime.now(UTC))
+    engine.dispose()
+    return code
+
+
+def _wait_for_the_victims_wait(
+    hub: FakeHub, engine: Any, procs: list[subprocess.Popen[str]]
+) -> subprocess.Popen[str]:
+    """The worker holding VICTIM's first sync, once its search met the secondary limit."""
     pids = {p.pid: p for p in procs}
 
-    def holder() -> Any:
-        with Session(engine) as session:
-            todo = leases.pending(session, prefix="backfill:")
-        held = [u for u in todo if u.leased_by]
-        if not 0 < len(todo) < 190 or not held:
-            return None
-        return pids[int(str(held[0].leased_by).split(":")[1])], held[0].key
+    def limited() -> bool:
+        return any(
+            r.status == 403 and f" author:{VICTIM} created:>=" in r.query.get("q", "")
+            for r in hub.requests
+        )
 
-    assert wait_for(lambda: holder() is not None, 120), "no worker took a first sync"
-    return holder()
+    assert wait_for(limited, 120), f"no worker reached the second search of {VICTIM}"
+    # a plain read: the worker_engine's BEGIN IMMEDIATE would wait for the victim's write lock
+    reader = open_database(str(engine.url.render_as_string(hide_password=False)))
+    with Session(reader) as session:
+        (unit,) = leases.pending(session, prefix=f"backfill:{REPO}:{VICTIM}")
+    reader.dispose()
+    assert unit.leased_by, "the unit waiting out the limit is held"
+    return pids[int(str(unit.leased_by).split(":")[1])]

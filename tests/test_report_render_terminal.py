@@ -14,7 +14,12 @@ from rich.console import COLOR_SYSTEMS, Console
 from rich.style import Style
 
 from contribbot.report.model import WeeklyReport
-from contribbot.report.render_terminal import STYLES, print_terminal, terminal_lines
+from contribbot.report.render_terminal import (
+    STYLES,
+    print_terminal,
+    render_terminal_text,
+    terminal_lines,
+)
 
 LINK_ID = re.compile(r"\x1b\]8;id=[^;]*;")
 OPENED = re.compile(r"\x1b\]8;id=([^;]*);([^\x1b]*)\x1b\\")
@@ -68,3 +73,14 @@ def test_a_wrapped_links_pieces_share_one_id_and_other_links_differ():
     assert len(re.findall(re.escape(wrapped), out)) > 1  # the title did wrap
     assert all(len(found) == 1 for found in ids.values())
     assert len({next(iter(found)) for found in ids.values()}) == len(ids)
+
+
+@pytest.mark.parametrize("make", [cohort_report, empty_week_report, _long_title_report])
+def test_without_colour_the_page_is_the_plain_text_recorded_or_not(make):
+    report = make()
+    buffer = io.StringIO()
+    print_terminal(report, Console(file=buffer, width=70, color_system=None))
+    recorder = Console(file=io.StringIO(), width=70, color_system=None, record=True)
+    print_terminal(report, recorder)
+    assert buffer.getvalue() == render_terminal_text(report, 70)
+    assert recorder.export_text() == buffer.getvalue()

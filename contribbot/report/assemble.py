@@ -115,7 +115,7 @@ def _user(
     speed: Speed,
 ) -> UserReport:
     weekly = facts.weekly.get(login.lower()) or [dict.fromkeys(TOTAL_KEYS, 0)] * len(span.weeks)
-    contributed = [sum(_contribution_counts(week)) for week in weekly]
+    contributed = list(map(sum, map(_contribution_counts, weekly)))
     chart, chart_weeks = _chart(contributed, span.weeks)
     settings = facts.settings
     goals = settings.goals.get(login, {})
@@ -134,9 +134,7 @@ def _user(
         repo_time_to_first_review_hours=speed.others_first_review,
         repo_time_to_merge_hours=speed.others_merge,
         streak_weeks=_streak(contributed, in_progress=span.in_progress),
-        merged_streak_weeks=_streak(
-            [week["prs_merged"] for week in weekly], in_progress=span.in_progress
-        ),
+        merged_streak_weeks=_streak(list(map(_merged_count, weekly)), in_progress=span.in_progress),
         goals=_goals(goals, weekly),
         candidates=tuple(facts.candidates.get(login, ())[: settings.candidates]),
         history=chart,
@@ -155,6 +153,7 @@ def _chart(
 
 # one week's counts of the kinds that are contributions (a revert is not one)
 _contribution_counts = itemgetter(*CONTRIBUTION_KEYS)
+_merged_count = itemgetter("prs_merged")
 
 
 def _streak(values: Sequence[int], *, in_progress: bool) -> int:

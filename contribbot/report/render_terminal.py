@@ -111,7 +111,12 @@ def print_terminal(report: WeeklyReport, console: Console) -> None:
     """Print the report on a console, in colour (and with links) when it has them."""
     lines = terminal_lines(report, console.width)
     if console.no_color or console.color_system is None:
-        console.out("".join(_plain(line) + "\n" for line in lines), end="", highlight=False)
+        text = "".join(_plain(line) + "\n" for line in lines)
+        if console.record:  # export_text() reads only what went through rich
+            console.out(text, end="", highlight=False)
+        else:  # rich's rendering of a megabyte of plain text took longer than making it
+            console.file.write(text)
+            console.file.flush()
         return
     system = COLOR_SYSTEMS[console.color_system]
     links: dict[str, int] = {}  # a link's pieces (wrapped over lines) share an id

@@ -25,7 +25,7 @@ T = TypeVar("T")
 HEAVY: dict[str, float] = {
     "test_app_worker.py::test_three_workers_one_killed_mid_backfill_end_like_one_process": 11,
     "test_app_daemon_process.py::test_sync_killed_with_sigkill_resumes_with_nothing_lost_or_doubled": 24,  # noqa: E501
-    "test_graphql_daemon.py::test_mondays_report_goes_out_on_time_while_a_long_backfill_runs": 11,
+    "test_graphql_daemon.py::test_mondays_report_goes_out_on_time_while_a_long_backfill_runs": 6,
     "test_sync_graphql.py::test_rest_and_graphql_give_the_same_database_and_the_oracles_activity": 14,  # noqa: E501
     "test_sync_graphql.py::test_kill_9_mid_backfill_resumes_with_nothing_lost_or_doubled": 11,
     "test_sync_graphql.py::test_a_502_halves_first_until_the_query_fits": 5,

@@ -28,6 +28,7 @@ MINT = f"/app/installations/{INSTALLATION}/access_tokens"
 # bob: his first sync (44 requests in the small world) outlives several tokens, in every
 # phase, at a sixth of alice's cost; what is checked does not grow with the user's history
 USER = "bob"
+REPOS = ["pytorch/tutorials"]  # bob's items there: 5 issues and PRs, reviews and comments
 
 
 def rsa_pem() -> bytes:
@@ -66,7 +67,7 @@ def app_config(tmp_path: Path, hub: FakeHub, pem: bytes, app: str = "") -> Path:
     (tmp_path / "app.pem").write_bytes(pem)
     app = app or f'id = {APP_ID}\nprivate_key_path = "app.pem"\n'
     return write_config(
-        tmp_path, hub.base_url, users=[USER], token="", extra=f"[github.app]\n{app}"
+        tmp_path, hub.base_url, users=[USER], repos=REPOS, token="", extra=f"[github.app]\n{app}"
     )
 
 
@@ -105,7 +106,7 @@ def test_the_installation_token_is_refreshed_and_no_work_is_lost(tmp_path, app_h
     token_dir, app_dir = tmp_path / "token", tmp_path / "app"
     token_dir.mkdir()
     app_dir.mkdir()
-    reference = write_config(token_dir, app_hub.base_url, users=[USER])
+    reference = write_config(token_dir, app_hub.base_url, users=[USER], repos=REPOS)
     config = load(reference)  # the same sync with a token, for comparison
     one = Sync(engine=runtime.database(config), client=runtime.github_client(config), config=config)
     assert one.run().exit_code == 0

@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from conftest import load, wait_for, write_config
+from conftest import load, wait_for, world_copy, write_config
 from sqlalchemy import delete
 from sqlmodel import Session, select
 from test_app_worker import REPO, start_worker
@@ -36,7 +36,7 @@ def live_leaders(engine: Any) -> list[WorkerRow]:
 
 
 def test_a_leader_killed_with_9_is_replaced_and_scheduling_goes_on(tmp_path):
-    with FakeHub() as hub:
+    with FakeHub(world_copy("small")) as hub:  # what the workers sync matters little here
         extra = f'[workers]\nlease = "{LEASE_S}s"\nidle = "1s"\n'
         path = write_config(tmp_path, hub.base_url, users=["alice"], repos=[REPO], extra=extra)
         engine = worker_engine(load(path).database_url())

@@ -43,7 +43,15 @@ def shared() -> Iterator[FakeHub]:
 
 @pytest.fixture
 def fresh() -> Iterator[FakeHub]:
-    """A hub of its own, for tests that change state or spend rate limit."""
+    """A hub of its own, for tests that change state or spend rate limit: the small world
+    (the same stories, a ninth of the issues: it copies several times faster)."""
+    with FakeHub(world_copy("small"), tokens={"test-token": "alice", "bob-token": "bob"}) as hub:
+        yield hub
+
+
+@pytest.fixture
+def fresh_default() -> Iterator[FakeHub]:
+    """A hub of its own on the default world, for tests that name its issues or need its size."""
     with FakeHub(world_copy(), tokens={"test-token": "alice", "bob-token": "bob"}) as hub:
         yield hub
 
@@ -592,7 +600,8 @@ def test_user_events(api: httpx.Client) -> None:
     assert api.get("/users/carol/events/public").json() == []
 
 
-def test_user_events_stop_at_300(fresh: FakeHub) -> None:
+def test_user_events_stop_at_300(fresh_default: FakeHub) -> None:
+    fresh = fresh_default
     target = DATASET.candidates_by_kind["free_quiet"]
     for index in range(310):
         fresh.add_comment(PT, target, "carol", f"comment {index}")
@@ -793,7 +802,8 @@ def test_search_shape_sort_and_cap(api: httpx.Client) -> None:
 # mutations -----------------------------------------------------------------------------
 
 
-def test_mutations_bump_updated_at_and_show_up_in_since(fresh: FakeHub) -> None:
+def test_mutations_bump_updated_at_and_show_up_in_since(fresh_default: FakeHub) -> None:
+    fresh = fresh_default
     number = DATASET.candidates_by_kind["free_quiet"]
     before = fresh.now()
     comment = fresh.add_comment(PT, number, "bob", "I'd like to work on this!")
@@ -827,7 +837,8 @@ def test_mutations_bump_updated_at_and_show_up_in_since(fresh: FakeHub) -> None:
         )
 
 
-def test_merge_close_assign_and_open(fresh: FakeHub) -> None:
+def test_merge_close_assign_and_open(fresh_default: FakeHub) -> None:
+    fresh = fresh_default
     approved = DATASET.alice_open_prs["approved"]
     pr = fresh.merge_pr(PT, approved, via_label=True)
     assert pr.state == "closed" and pr.merged_at is None and "Merged" in pr.labels
@@ -860,7 +871,8 @@ def test_merge_close_assign_and_open(fresh: FakeHub) -> None:
         fresh.merge_pr(PT, DATASET.candidates_by_kind["free_nn"], via_label=True)
 
 
-def test_mutations_are_thread_safe(fresh: FakeHub) -> None:
+def test_mutations_are_thread_safe(fresh_default: FakeHub) -> None:
+    fresh = fresh_default
     number = DATASET.candidates_by_kind["free_quiet"]
 
     def hammer(login: str) -> None:

@@ -10,9 +10,10 @@ commands make no request).
     .venv/bin/python bench/startup.py --runs 15
     .venv/bin/python bench/startup.py --tree before=/tmp/base --tree after=.
 
-After the table, the floor: the same timing of `python -c "import ..."` for the packages
-every database command needs (pydantic for the config, typer, SQLAlchemy, SQLModel and
-contribbot's table classes), so a target can be read against what the stack itself costs.
+After the table, the floor: the same timing of `python -c "import ..."` for what the read
+commands need (typer, pydantic and the config, the CLI's modules, the DB-API reader), so a
+target can be read against what the stack itself costs; and, for comparison, SQLAlchemy
+and SQLModel with the tables, which only commands that write (or upgrade) import.
 
 `--tree LABEL=PATH` runs a source tree instead of the installed package (PYTHONPATH=PATH;
 the tree needs `contribbot/migrations` to point at its `migrations/`, e.g. a symlink), so
@@ -89,10 +90,10 @@ FLOOR: dict[str, str] = {
     "python -c pass": "pass",
     "import pydantic": "import pydantic",
     "import typer": "import typer",
+    "typer + config": "import typer, contribbot.config",
+    "+ cli + reader": "import contribbot.cli, contribbot.app.runtime, contribbot.store.reader",
     "import sqlalchemy": "import sqlalchemy",
-    "import sqlmodel": "import sqlmodel",
-    "+ typer": "import sqlmodel, typer",
-    "+ the tables": "import typer, contribbot.store.models",
+    "sqlmodel + tables": "import typer, contribbot.store.models",
 }
 
 

@@ -14,6 +14,7 @@ Not thread-safe: FakeHub holds its lock around `answer`.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import time
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError, execute_sync, parse, validate
+from graphql import DocumentNode, ExecutionResult, GraphQLError, execute_sync, parse, validate
 
 from contribbot.fakehub.graphql.cost import Cost, CostError, query_cost
 from contribbot.fakehub.graphql.resolve import (
@@ -100,14 +101,10 @@ class GraphQLEndpoint:
             return GraphQLReply(
                 400, {"message": "Problems parsing JSON", "documentation_url": DOCS}, {}
             )
-        try:
-            document = parse(query)
-        except GraphQLError as err:
-            return self._errors(login, [_error(err)])
+        document, problems = _checked(query)
+        if document is None:
+            return self._errors(login, [dict(p) for p in problems])
         schema = load_schema()
-        problems = validate(schema, document)
-        if problems:
-            return self._errors(login, [_error(p) for p in problems])
         try:
             cost = query_cost(schema, document, variables, request.get("operationName"))
         except CostError as err:
@@ -172,6 +169,20 @@ class GraphQLEndpoint:
 
     def _errors(self, login: str, errors: list[dict[str, Any]]) -> GraphQLReply:
         return GraphQLReply(200, {"errors": errors}, self.headers(login))
+
+
+@functools.lru_cache(maxsize=256)
+def _checked(query: str) -> tuple[DocumentNode | None, tuple[dict[str, Any], ...]]:
+    """The parsed query, or None and what the parser or the schema's validation refused.
+
+    Both depend on the query's text only (and the one schema), and a sync sends the same
+    few queries with other variables: each text is parsed and validated once a process."""
+    try:
+        document = parse(query)
+    except GraphQLError as err:
+        return None, (_error(err),)
+    problems = validate(load_schema(), document)
+    return (None, tuple(_error(p) for p in problems)) if problems else (document, ())
 
 
 def _error(problem: GraphQLError) -> dict[str, Any]:

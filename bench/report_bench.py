@@ -443,7 +443,9 @@ def end_to_end(scenario: Scenario, path: Path, users: Sequence[str], *, runs: in
             times, cpus, size = [], [], 0
             for _ in range(runs):
                 started, before = time.perf_counter(), _child_cpu()
-                done = subprocess.run(command, capture_output=True, env=env, check=False)
+                # not from the checkout: `python -m` puts the working directory first on
+                # sys.path, and --baseline's PYTHONPATH would lose to the tree here
+                done = subprocess.run(command, capture_output=True, env=env, cwd=tmp, check=False)
                 times.append(time.perf_counter() - started)
                 cpus.append(_child_cpu() - before)
                 if done.returncode != 0:

@@ -71,6 +71,7 @@ def history_svg(values: Sequence[int], labels: Sequence[str], *, title: str, cha
     )
 
 
+@lru_cache(maxsize=4096)  # a cohort's charts repeat their bars: 6,000 bars, 900 distinct
 def _bar(index: int, count: int, label: str, peak: int, *, current: bool) -> str:
     bar_height = round(count / peak * PLOT_HEIGHT, 1)
     y = TOP_MARGIN + PLOT_HEIGHT - bar_height

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from operator import attrgetter
 
 from contribbot.report.ball import ball_in_court
 from contribbot.report.facts import PRFacts
 from contribbot.report.model import OpenPR
+
+_OLDEST_FIRST = attrgetter("opened_at", "repo", "number")
 
 
 def open_prs(
@@ -16,7 +19,7 @@ def open_prs(
 ) -> dict[str, list[OpenPR]]:
     """Per author (lower-cased login): their PRs open at `as_of`, oldest first."""
     out: dict[str, list[OpenPR]] = defaultdict(list)
-    for fact in sorted(facts, key=lambda f: (f.opened_at, f.repo, f.number)):
+    for fact in sorted(facts, key=_OLDEST_FIRST):
         out[fact.author.lower()].append(open_pr(fact, as_of, stale_after_days))
     return dict(out)
 

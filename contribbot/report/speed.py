@@ -96,9 +96,9 @@ def review_speeds(
         if author is not None:
             user_repos[author].add(pr.repo_id)
         if reviewed_at is not None and opened_at >= since:
-            reviewed.append((_hours(reviewed_at - opened_at), pr.repo_id, author))
+            reviewed.append(((reviewed_at - opened_at).total_seconds() / 3600, pr.repo_id, author))
         if merged_at is not None and since <= merged_at < as_of:
-            merged.append((_hours(merged_at - opened_at), pr.repo_id, author))
+            merged.append(((merged_at - opened_at).total_seconds() / 3600, pr.repo_id, author))
     review, merge = _Pool(reviewed), _Pool(merged)
     out = {}
     for login in {u.lower() for u in users}:
@@ -110,10 +110,6 @@ def review_speeds(
             others_merge=merge.others(login, where),
         )
     return out
-
-
-def _hours(delta: timedelta) -> float:
-    return delta.total_seconds() / 3600
 
 
 def _bits(indexes: Sequence[int]) -> int:

@@ -62,9 +62,7 @@ STYLES = {
 
 
 class Span(NamedTuple):
-    """A piece of a line: its text, a style name from STYLES, and a link target.
-
-    A tuple, not a dataclass: a 500-user report is 50,000 of them."""
+    """A piece of a line: text, a style name from STYLES, a link (a tuple: 50,000 a page)."""
 
     text: str
     style: str | None = None

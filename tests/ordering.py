@@ -35,7 +35,7 @@ HEAVY: dict[str, float] = {
     "test_sync_graphql.py::test_kill_9_mid_backfill_resumes_with_nothing_lost_or_doubled": 6,
     "test_sync_truth.py::test_first_sync_and_polls_find_every_contribution": 5,
     "test_app_runtime.py::test_disk_full_mid_sync_is_one_line_and_the_next_run_finishes": 3,
-    "test_github_pool.py::test_no_token_goes_over_its_budget_and_the_work_moves_to_the_others": 5.5,
+    "test_github_pool.py::test_no_token_goes_over_its_budget_and_the_work_moves_to_the_others": 3.5,
     "test_sync.py::test_idle_poll_is_free_then_a_poll_picks_up_a_comment_a_review_and_a_merge": 4.5,
     "test_activity_history.py::test_changed_label_rules_re_derive_without_requests": 4.5,
     "test_app_history.py::test_status_counts_a_rest_backfills_queued_follow_ups": 4.5,

@@ -75,7 +75,7 @@ def test_each_url_stays_on_the_token_that_holds_its_etag(tmp_path):
 
 
 def test_no_token_goes_over_its_budget_and_the_work_moves_to_the_others(tmp_path):
-    with FakeHub(world_copy(), tokens=TOKENS, rate_limit=130) as hub:
+    with FakeHub(world_copy("small"), tokens=TOKENS, rate_limit=130) as hub:
         # alice and bob's first sync costs about 300 core requests: more than two tokens have
         config = pool_config(tmp_path, hub, list(TOKENS))
         pool, result = sync(config)

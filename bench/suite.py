@@ -3,6 +3,7 @@
     .venv/bin/python bench/suite.py                      # the working tree's `pytest`
     .venv/bin/python bench/suite.py --baseline 706afaa   # that revision first, then this one
     .venv/bin/python bench/suite.py -- -n 0              # extra pytest arguments after --
+    .venv/bin/python bench/suite.py --per-test 30        # and the 30 costliest tests' CPU
 
 With --baseline REV, the revision is exported with `git archive` into a temporary directory,
 its code put first on PYTHONPATH (its own tests against its own contribbot, with this
@@ -12,13 +13,16 @@ suite runs after it, in the same invocation, so the two figures share the machin
 Every figure is wall time and CPU time. CPU time is user + system of pytest and every process
 it waited for (xdist workers, `python -m contribbot` subprocesses, Chromium). On the shared
 2-core VM, wall time is mostly waiting for a core: the load average is printed before and
-after each run. Nothing here is asserted; this script only prints.
+after each run. With --per-test N, bench/cpu_per_test.py (a pytest plugin) records each test's
+CPU time, its setup apart, and the N costliest are printed, with what the processes spent
+outside any test (start-up, collection). Nothing here is asserted; this script only prints.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import re
 import resource
@@ -32,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parent
 SUMMARY = re.compile(r"^=*\s*(\d+ (?:passed|failed).*?) in ([\d.]+)s")
 DURATION = re.compile(r"^\s*([\d.]+)s (setup|call|teardown)\s+(\S+)")
 
@@ -48,16 +53,24 @@ class Run:
     load_before: float
     load_after: float
     durations: list[tuple[float, str, str]] = field(default_factory=list)
+    per_test: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def setup_total(self) -> float:
         """Seconds spent in fixture setups among the durations pytest printed."""
         return sum(s for s, phase, _ in self.durations if phase == "setup")
 
 
-def run_suite(label: str, cwd: Path, env: dict[str, str], extra: Sequence[str]) -> Run:
+def run_suite(
+    label: str, cwd: Path, env: dict[str, str], extra: Sequence[str], *, per_test: bool = False
+) -> Run:
     """Run `pytest` in `cwd` (its own configuration) and measure it."""
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     command += ["--durations=0", "--durations-min=0.5", *extra]
+    records = tempfile.TemporaryDirectory(prefix="suite-per-test-")
+    if per_test:
+        command += ["-p", "cpu_per_test"]
+        path = os.pathsep.join(p for p in (env.get("PYTHONPATH"), str(BENCH)) if p)
+        env = {**env, "PYTHONPATH": path, "CONTRIBBOT_CPU_PER_TEST": records.name}
     print(f"=== {label}: {' '.join(command[2:])} (in {cwd})", flush=True)
     load_before = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -74,9 +87,25 @@ def run_suite(label: str, cwd: Path, env: dict[str, str], extra: Sequence[str]) 
     if done.returncode != 0:
         tail = [line for line in lines if line.startswith(("FAILED", "ERROR"))]
         print("\n".join(tail[-20:] or lines[-20:]), flush=True)
-    return Run(
+    run = Run(
         label, wall, cpu, done.returncode, summary, load_before, os.getloadavg()[0], durations
     )
+    with records:
+        run.per_test = read_per_test(Path(records.name))
+    return run
+
+
+def read_per_test(directory: Path) -> dict[str, dict[str, float]]:
+    """node id -> CPU seconds by phase ("setup", "call", "teardown") and "wall"."""
+    tests: dict[str, dict[str, float]] = {}
+    for file in sorted(directory.glob("*.jsonl")):
+        for line in file.read_text().splitlines():
+            record = json.loads(line)
+            seen = tests.setdefault(record["id"], {})
+            cpu = record["self"] + record["children"]
+            seen[record["phase"]] = seen.get(record["phase"], 0.0) + cpu
+            seen["wall"] = seen.get("wall", 0.0) + record["wall"]
+    return tests
 
 
 def export(rev: str, into: Path) -> str:
@@ -97,7 +126,7 @@ def export(rev: str, into: Path) -> str:
     return short
 
 
-def report(run: Run, top: int) -> None:
+def report(run: Run, top: int, top_tests: int = 0) -> None:
     """Print one run's figures and its costliest setups."""
     print(
         f"{run.label}: {run.summary}; wall {run.wall_s:.1f} s, CPU {run.cpu_s:.1f} s, "
@@ -108,6 +137,27 @@ def report(run: Run, top: int) -> None:
     print(f"  setups over 0.5 s: {run.setup_total():.1f} s in all; the costliest:")
     for seconds, _, test in setups:
         print(f"    {seconds:6.2f} s  {test}")
+    if run.per_test:
+        report_per_test(run, top_tests)
+
+
+def report_per_test(run: Run, top: int) -> None:
+    """The costliest tests by CPU (their setups apart), and the CPU spent outside tests."""
+    totals = {
+        test: sum(v for k, v in phases.items() if k != "wall")
+        for test, phases in run.per_test.items()
+    }
+    in_tests = sum(totals.values())
+    print(
+        f"  CPU in tests: {in_tests:.1f} s over {len(totals)} tests; outside them (start-ups, "
+        f"collection, xdist): {run.cpu_s - in_tests:.1f} s. The costliest (CPU, setup, wall):"
+    )
+    for test in sorted(totals, key=lambda t: -totals[t])[:top]:
+        phases = run.per_test[test]
+        print(
+            f"    {totals[test]:6.2f} s  {phases.get('setup', 0.0):5.2f} s  "
+            f"{phases['wall']:6.1f} s  {test}"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -115,17 +165,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", metavar="REV", help="time this git revision first")
     parser.add_argument("--top", type=int, default=8, help="how many setups to list")
+    parser.add_argument(
+        "--per-test", type=int, default=0, metavar="N", help="print the N costliest tests' CPU"
+    )
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     args = parser.parse_args(argv)
+    timed = bool(args.per_test)
     runs: list[Run] = []
     if args.baseline:
         with tempfile.TemporaryDirectory(prefix="suite-baseline-") as tmp:
             rev = export(args.baseline, Path(tmp))
             env = {**os.environ, "PYTHONPATH": tmp}  # its contribbot, not the installed one
-            runs.append(run_suite(f"before ({rev})", Path(tmp), env, args.pytest_args))
-            report(runs[-1], args.top)
-    runs.append(run_suite("after (working tree)", REPO_ROOT, dict(os.environ), args.pytest_args))
-    report(runs[-1], args.top)
+            runs.append(
+                run_suite(f"before ({rev})", Path(tmp), env, args.pytest_args, per_test=timed)
+            )
+            report(runs[-1], args.top, args.per_test)
+    runs.append(
+        run_suite(
+            "after (working tree)", REPO_ROOT, dict(os.environ), args.pytest_args, per_test=timed
+        )
+    )
+    report(runs[-1], args.top, args.per_test)
     if len(runs) == 2:
         before, after = runs
         print(

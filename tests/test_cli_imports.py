@@ -16,7 +16,7 @@ from conftest import Standin, copy_standin
 NEVER = ("alembic", "github", "jinja2", "httpx", "apscheduler", "requests")
 ORM = {"sqlalchemy", "sqlmodel", "alembic"}
 # the read commands that read a database at the head revision through the DB-API alone
-DIRECT = ("activity", "report", "status")
+DIRECT = ("activity", "report", "status", "candidates")
 RUN = """
 import json, sys
 out, args = sys.argv[1], sys.argv[2:]
@@ -56,6 +56,7 @@ def imported(tmp_path: Path, *args: str) -> set[str]:
         ("activity", "--format", "json"),
         ("report", "--format", "json", "--week", "2026-W46"),
         ("report", "--format", "markdown", "--week", "2026-W46"),
+        ("candidates", "--format", "json"),
     ],
     ids=" ".join,
 )

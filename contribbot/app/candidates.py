@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
 from contribbot.candidates.service import Ranked
 from contribbot.config import Config
-from contribbot.deliver.service import SendSummary, send_due
 from contribbot.timeutil import last_complete_week
+
+if TYPE_CHECKING:  # sending imports the outbox (SQLAlchemy); listing candidates reads only
+    from sqlalchemy import Engine
+
+    from contribbot.deliver.service import SendSummary
 
 
 def best_first(
@@ -34,6 +37,7 @@ def send_digest(
     Returns (messages planned, what the send pass did). Repeating it the same day plans nothing.
     """
     from contribbot.app import jobs
+    from contribbot.deliver.service import send_due
 
     tz = config.report.timezone
     today = now.astimezone(tz).date().isoformat()

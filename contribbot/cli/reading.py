@@ -115,7 +115,6 @@ def candidates(
     Example: contrib candidates --send --to team-slack
     """
     from contribbot.app import runtime
-    from contribbot.store.db import session_scope
 
     cfg = runtime.load(config)
     repos = repo or cfg.track.repos
@@ -131,15 +130,14 @@ def candidates(
             )
         _send_digest(cfg, to=to)
         return
-    engine = runtime.database(cfg)
     if refresh:
-        _refresh(cfg, engine)
+        _refresh(cfg, runtime.database(cfg))
     from contribbot.app.candidates import best_first
     from contribbot.candidates.service import rank
 
-    with session_scope(engine) as session:
+    with runtime.reading(cfg) as db:
         ranked = rank(
-            session, config=cfg, users=users, repos=repos, now=datetime.now(UTC), show_all=show_all
+            db, config=cfg, users=users, repos=repos, now=datetime.now(UTC), show_all=show_all
         )
     rows = best_first(ranked, users, limit=limit)
     if fmt == "json":

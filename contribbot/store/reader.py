@@ -208,7 +208,8 @@ def connect(url: str) -> Reader | None:
     server = psycopg.connect(conninfo)
     server.read_only = True
     server.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-    return Reader(server, "postgresql", hide_password(conninfo), closer=server.close)
+    # named as SQLAlchemy names it (store.db.describe), whichever way it was opened
+    return Reader(server, "postgresql", hide_password(full), closer=server.close)
 
 
 def hide_password(url: str) -> str:

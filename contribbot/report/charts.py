@@ -51,10 +51,8 @@ def history_svg(values: Sequence[int], labels: Sequence[str], *, title: str, cha
     width = SIDE_MARGIN * 2 + len(counts) * (BAR_WIDTH + BAR_GAP) - BAR_GAP
     height = TOP_MARGIN + PLOT_HEIGHT + BOTTOM_MARGIN
     peak = max(max(counts), 1)
-    bars = [
-        _bar(i, count, names[i], peak, current=i == len(counts) - 1)
-        for i, count in enumerate(counts)
-    ]
+    last = len(counts) - 1
+    bars = [_bar(i, count, names[i], peak, i == last) for i, count in enumerate(counts)]
     baseline = TOP_MARGIN + PLOT_HEIGHT
     return "".join(
         [
@@ -72,7 +70,7 @@ def history_svg(values: Sequence[int], labels: Sequence[str], *, title: str, cha
 
 
 @lru_cache(maxsize=4096)  # a cohort's charts repeat their bars: 6,000 bars, 900 distinct
-def _bar(index: int, count: int, label: str, peak: int, *, current: bool) -> str:
+def _bar(index: int, count: int, label: str, peak: int, current: bool) -> str:
     bar_height = round(count / peak * PLOT_HEIGHT, 1)
     y = TOP_MARGIN + PLOT_HEIGHT - bar_height
     head, rect, tail = _column(index, label, current)

@@ -61,7 +61,7 @@ def render_html(report: WeeklyReport) -> str:
 def ref(repo: str, number: int, title: str, url: str) -> Markup:
     """A PR or issue: its title (a link for http and https only), then owner/name#123."""
     name = Markup(f"{_escaped(repo)}#{number}")
-    label = escape(title.strip()) if title.strip() else name
+    label = escape(title.strip()) or name
     if t.is_web_url(url):
         return Markup(
             f'<a href="{escape(url.strip())}">{label}</a> <span class="ref">{name}</span>'

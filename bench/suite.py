@@ -188,9 +188,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     report(runs[-1], args.top, args.per_test)
     if len(runs) == 2:
         before, after = runs
+        ratio = after.wall_s / before.wall_s
+        change = f"{1 - ratio:.0%} less" if ratio <= 1 else f"{ratio - 1:.0%} more"
         print(
-            f"after/before: wall {after.wall_s / before.wall_s:.2f}x "
-            f"({1 - after.wall_s / before.wall_s:.0%} less), "
+            f"after/before: wall {ratio:.2f}x ({change}), "
             f"CPU {after.cpu_s / before.cpu_s:.2f}x; {os.cpu_count()} cores"
         )
     return max(r.exit_code for r in runs)

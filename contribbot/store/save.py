@@ -236,9 +236,9 @@ def save_review(session: Session, *, data: ReviewData, pr_id: int) -> None:
     row_at(session, Review, {"id": data.id}, fields, newer=_dismissed_after(data))
 
 
-def get_state(session: Session, *, key: str) -> str | None:
-    """A sync fact by name."""
-    row = stored_row(session, SyncState, {"key": key}, locked=False)  # kept for set_state
+def get_state(session: Session, *, key: str, locked: bool = False) -> str | None:
+    """A sync fact by name (`locked`: held until commit, see stored_row)."""
+    row = stored_row(session, SyncState, {"key": key}, locked=locked)  # kept for set_state
     return row.value if row else None
 
 

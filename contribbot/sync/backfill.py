@@ -72,6 +72,10 @@ class _Counting(PageSaver):
     key: str
     now: Callable[[], datetime]
 
+    def prepare(self, items: tuple[Item, ...]) -> tuple[Item, ...]:
+        """As the inner saver prepares."""
+        return self.inner.prepare(items)
+
     def vet(self, items: tuple[Item, ...]) -> None:
         """As the inner saver vets."""
         self.inner.vet(items)

@@ -1,9 +1,10 @@
 """The thin driver: fetch -> plan -> save, one page a transaction (the only I/O of the sync).
 
 `Driver.walk` is the one paging loop every list goes through: it asks the planner for
-the request, sends it (with the stored ETag when the planner says so), hands the parsed
-page to the planner, and saves what it says in one transaction with the new checkpoint
-and ETag, so a kill at any moment loses nothing and duplicates nothing.
+the request, sends it (with the stored ETag when the planner says so) with no transaction
+open, hands the parsed page to the planner, and saves what it says in one transaction with
+the new checkpoint and ETag, so a kill at any moment loses nothing and duplicates nothing,
+and a worker waiting on GitHub holds no database lock (SQLite's write lock included).
 """
 
 from __future__ import annotations
@@ -110,6 +111,11 @@ class SyncResult:
 class PageSaver:
     """What a walk does with a page's items, in the page's transaction (override)."""
 
+    def prepare(self, items: tuple[Item, ...]) -> tuple[Item, ...]:
+        """The page's items made ready to save, before its transaction: further requests
+        go here, with no transaction open (the items as they came by default)."""
+        return items
+
     def vet(self, items: tuple[Item, ...]) -> None:
         """Raise when a page must not be planned at all (every page is fine by default)."""
 
@@ -163,7 +169,13 @@ class Driver:
         self.history_budget = HistoryBudget.per_run(history_pages, self.now())
 
     def walk(self, repo: str, walk: Walk, saver: PageSaver, *, key: str | None = None) -> bool:
-        """Walk a list to its end (True) or until the planner gives up on it (False)."""
+        """Walk a list to its end (True) or until the planner gives up on it (False).
+
+        A page: a short transaction reads the checkpoint (and the stored ETag); the request
+        goes out with no transaction open, so a rate-limit wait holds no lock; a second
+        transaction saves the page with its checkpoint and ETag, unless another worker moved
+        the checkpoint meanwhile: then nothing of the page is kept and the walk plans again.
+        """
         request: Request | None = None
         while True:
             self.check_stop()
@@ -172,7 +184,14 @@ class Driver:
                 request = request or walk.first(state)
                 if request is None:
                     return True
-                page = self._page(session, request)
+                etag = self._stored_etag(session, request)
+            page = self._page(request, etag)
+            page = replace(page, items=saver.prepare(page.items))
+            with self.session() as session:
+                if key and save.get_state(session, key=key, locked=True) != state:
+                    log.info("%s: another worker moved %s; planning again", repo or key, key)
+                    request = None
+                    continue
                 saver.vet(page.items)
                 page = _with_known(page, saver.known(session, page.items))
                 step = walk.step(state, request, page)
@@ -191,17 +210,21 @@ class Driver:
             self.pause(step.wait_s)
             request = step.next
 
-    def _page(self, session: Session, request: Request) -> Page:
+    def _stored_etag(self, session: Session, request: Request) -> str | None:
+        """The ETag to send with `request` (a conditional REST GET), read before it is sent."""
+        if request.query is not None or not request.conditional:
+            return None
+        url = self.client.full_url(request.path, request.params)
+        return save.get_etag(session, key=self.client.cache_key(url))
+
+    def _page(self, request: Request, etag: str | None) -> Page:
+        """Send `request` (no transaction is open: the client may wait out a rate limit)."""
         if request.query is not None:  # a GraphQL search (history)
             from contribbot.sync.graphql import graphql_page
 
             return graphql_page(self, request)
         url = self.client.full_url(request.path, request.params)
-        if request.conditional:
-            response = self.fetch.get(session, url, resource=request.resource)
-        else:
-            response = self.client.get(url, resource=request.resource)
-        return page_of(response)
+        return page_of(self.client.get(url, etag=etag, resource=request.resource))
 
     def check_stop(self) -> None:
         """Raise StopRequested between pages once a shutdown was asked for."""

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("contribbot.sync")
 
 PATH = "/graphql"
+_HIT = "contribbot.hit"  # a prepared node: the hit parsed, its threads completed
 _OWED_TIMELINE = select(SyncTask).where(  # one statement object: compiled once
     col(SyncTask.kind) == "timeline",
     col(SyncTask.repo_id) == bindparam("repo_id"),
@@ -178,9 +179,16 @@ class GraphQLSaver(PageSaver):
     phase: Phase
     user: str
 
+    def prepare(self, items: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
+        """Each hit parsed and its threads completed (one query per further page), before
+        the page's transaction: these queries hold no database lock either."""
+        return tuple(
+            {**node, _HIT: self._complete(parse_item(node, self.phase.parts))} for node in items
+        )
+
     def save(self, session: Session, items: tuple[dict[str, Any], ...]) -> int:
-        """Each hit, its threads completed first (one query per further page)."""
-        hits = [self._complete(parse_item(node, self.phase.parts)) for node in items]
+        """Each hit, as prepare completed it."""
+        hits: list[Item] = [node[_HIT] for node in items]
         read_page(  # what the hits are saved against, a statement a table
             session,
             issues=[hit.issue for hit in hits],

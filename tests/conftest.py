@@ -9,6 +9,7 @@ import fcntl
 import json
 import os
 import pickle
+import sys
 import time
 import tomllib
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +31,16 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # the data set's anchor: a Frid
 TOKEN = "test-token"
 USERS = ("alice", "bob", "carol")
 REPOS = ("pytorch/pytorch", "pytorch/tutorials")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Bytecode is cached during the run even where PYTHONDONTWRITEBYTECODE is set (this
+    VM sets it): otherwise each xdist worker compiles every module again, and so does each
+    `python -m contribbot` a test starts (~0.5 s of CPU each). Workers and subprocesses
+    inherit the environment, so removing it here (the controller, before the workers
+    start) is enough; __pycache__ is in .gitignore."""
+    if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
+        sys.dont_write_bytecode = False
 
 
 def pytest_report_header() -> str:

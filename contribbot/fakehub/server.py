@@ -213,9 +213,8 @@ class FakeHub(Knobs, Mutations):
                 moved = self.redirect_for(path, parts.query, self.base_url)
                 path = self.by_id(path)
         params = parse_qsl(parts.query, keep_blank_values=True)
-        resource = "search" if path.startswith("/search/") else "core"
         graphql = path == "/graphql" and method == "POST" and self.graphql.enabled
-        resource = "graphql" if graphql else resource
+        resource = "graphql" if graphql else "search" if path.startswith("/search/") else "core"
         record = _Seen(method, path, dict(params), resource, "if-none-match" in headers)
         with self._lock:
             if moved is not None:  # a renamed or transferred repo; GitHub does not count it

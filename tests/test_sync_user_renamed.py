@@ -20,6 +20,7 @@ from contribbot.errors import ContribError
 from contribbot.fakehub import FakeHub
 from contribbot.fakehub.truth import Fact, expected_contributions, recall_precision
 from contribbot.github.client import GitHubClient
+from contribbot.github.errors import Forbidden
 from contribbot.store.db import open_database, session_scope
 from contribbot.store.models import Account
 from contribbot.sync import Sync
@@ -28,6 +29,16 @@ OLD, NEW = "alice", "alice-next"
 RENAMED = (
     f"@{OLD}: GitHub now calls this account {NEW} (renamed): change {OLD} to {NEW} in [track] users"
 )
+GONE = "@{}: no such GitHub user (deleted, or renamed): check [track] users"
+
+
+def refuse_user_by_id(get):
+    def refusing(url, **kwargs):
+        if "/user/" in url:
+            raise Forbidden("Forbidden", status=403, path=url)
+        return get(url, **kwargs)
+
+    return refusing
 
 
 @pytest.fixture
@@ -91,6 +102,10 @@ def test_a_user_renamed_between_polls_is_one_line_then_keeps_their_history(tmp_p
     )
     with pytest.raises(ContribError, match=re.escape(RENAMED)):
         runner.run("events", f"events:{OLD}")
+    refused = Sync(engine=engine, client=runner.client, config=load(path), clock=hub.now)
+    refused.client.get = refuse_user_by_id(refused.client.get)  # type: ignore[method-assign]
+    refused.poll_user_events(OLD, {})  # GitHub will not say who it is now: still one line
+    assert refused.result.errors == [GONE.format(OLD)]
 
     path, engine, result = sync(tmp_path, hub, [NEW, "bob"])  # the config is fixed
     assert result.errors == []
@@ -105,8 +120,7 @@ def test_a_user_renamed_between_polls_is_one_line_then_keeps_their_history(tmp_p
 
 def test_a_user_github_does_not_know_is_one_line(tmp_path, hub):
     _, _, result = sync(tmp_path, hub, ["bob", "no-such-person"])
-    gone = "@no-such-person: no such GitHub user (deleted, or renamed): check [track] users"
-    assert gone in result.errors and result.exit_code == 1
+    assert GONE.format("no-such-person") in result.errors and result.exit_code == 1
     assert not any(r.path.startswith("/user/") for r in hub.requests)  # no id to ask about
 
 

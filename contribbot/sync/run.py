@@ -230,7 +230,9 @@ class Sync(Driver):
                 login = str(
                     self.client.get(self.client.full_url(f"/user/{github_id}")).data["login"]
                 )
-            except NotFound:
+            except RUN_ENDING:
+                raise
+            except BadRequest:  # gone (404), or GitHub will not say (403): no new name
                 login = user
             if login.lower() != user.lower():
                 return (

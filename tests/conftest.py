@@ -14,7 +14,7 @@ import time
 import tomllib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -159,6 +159,30 @@ def cli(*args: str) -> tuple[int, str, str]:
     """Run the CLI in-process: (exit code, stdout, stderr)."""
     result = CliRunner().invoke(app, list(args))
     return result.exit_code, result.stdout, result.stderr
+
+
+def assert_activity_is_the_truth(
+    hub: FakeHub, config: Path, user: str, *, repos: Sequence[str] | None = None
+) -> None:
+    """`contrib activity --format json` of `user` over all time is the stand-in's ground
+    truth (in `repos`, when given): recall = precision = 1, and nothing listed twice."""
+    from contribbot.fakehub.truth import Fact, expected_contributions, recall_precision
+
+    until = (hub.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    code, out, err = cli(
+        "activity", "--config", str(config), "--format", "json", "--user", user,
+        "--since", "2000-01-01T00:00:00Z", "--until", until,
+    )  # fmt: skip
+    assert code == 0, err
+    found = [
+        Fact(r["kind"], r["user"], r["repo"], r["number"], datetime.fromisoformat(r["at"]))
+        for r in json.loads(out)
+    ]
+    truth = expected_contributions(hub.dataset, [user])
+    if repos is not None:
+        truth = {fact for fact in truth if fact.repo in repos}
+    assert truth and recall_precision(found, truth) == (1.0, 1.0), sorted(set(found) ^ truth)[:5]
+    assert len(found) == len(set(found))
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,10 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import TOKEN, cli, load, world_copy, write_config
+from conftest import TOKEN, assert_activity_is_the_truth, cli, load, world_copy, write_config
 from sqlmodel import select
 
 from contribbot.fakehub import FakeHub
-from contribbot.fakehub.truth import Fact, expected_contributions, recall_precision
 from contribbot.github.client import GitHubClient
 from contribbot.store.db import open_database, session_scope
 from contribbot.store.models import Repository
@@ -44,22 +43,6 @@ def repositories(engine) -> dict[str, int | None]:
         return {r.full_name: r.github_id for r in session.exec(select(Repository))}
 
 
-def check_truth(hub, path) -> None:
-    until = (hub.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    code, out, err = cli(
-        "activity", "--config", str(path), "--format", "json", "--user", "bob",
-        "--since", "2000-01-01T00:00:00Z", "--until", until,
-    )  # fmt: skip
-    assert code == 0, err
-    found = [
-        Fact(r["kind"], r["user"], r["repo"], r["number"], datetime.fromisoformat(r["at"]))
-        for r in json.loads(out)
-    ]
-    truth = expected_contributions(hub.dataset, ["bob"])
-    assert recall_precision(found, truth) == (1.0, 1.0), sorted(set(found) ^ truth)[:5]
-    assert len(found) == len(set(found))
-
-
 def test_a_repo_renamed_before_the_first_sync_is_refused_with_one_line(tmp_path, hub):
     hub.rename_repo(OLD, NEW)
     path, engine, errors = sync(tmp_path, hub, ["pytorch/pytorch", OLD])
@@ -72,7 +55,7 @@ def test_a_repo_renamed_before_the_first_sync_is_refused_with_one_line(tmp_path,
     } == {OLD: MOVED + " in [track] repos"}
     path, engine, errors = sync(tmp_path, hub, ["pytorch/pytorch", NEW])  # the config is fixed
     assert errors == {"pytorch/pytorch": None, NEW: None}
-    check_truth(hub, path)
+    assert_activity_is_the_truth(hub, path, "bob")
 
 
 def test_a_repo_renamed_between_two_polls_keeps_its_row_and_loses_nothing(tmp_path, hub):
@@ -93,7 +76,9 @@ def test_a_repo_renamed_between_two_polls_keeps_its_row_and_loses_nothing(tmp_pa
     assert not any(errors.values())
     after = repositories(engine)
     assert set(after) == {"pytorch/pytorch", NEW} and after[NEW] == before[OLD]  # one row, renamed
-    check_truth(hub, path)  # the comment made after the move is there, nothing twice
+    assert_activity_is_the_truth(
+        hub, path, "bob"
+    )  # the comment made after the move is there, nothing twice
 
 
 def test_the_stand_in_redirects_an_old_name_as_github_does(hub):

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from conftest import TOKEN, cli, load, world_copy, write_config
+from conftest import TOKEN, assert_activity_is_the_truth, cli, load, world_copy, write_config
 from sqlmodel import select
 
 from contribbot.app.units import UnitRunner
 from contribbot.errors import ContribError
 from contribbot.fakehub import FakeHub
-from contribbot.fakehub.truth import Fact, expected_contributions, recall_precision
 from contribbot.github.client import GitHubClient
 from contribbot.github.errors import Forbidden
 from contribbot.store.db import open_database, session_scope
@@ -61,22 +60,6 @@ def by_user_id(hub, login: str) -> list[str]:
     return [r.path for r in hub.requests if r.path == wanted]
 
 
-def check_truth(hub, path, user: str) -> None:
-    until = (hub.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    code, out, err = cli(
-        "activity", "--config", str(path), "--format", "json", "--user", user,
-        "--since", "2000-01-01T00:00:00Z", "--until", until,
-    )  # fmt: skip
-    assert code == 0, err
-    found = [
-        Fact(r["kind"], r["user"], r["repo"], r["number"], datetime.fromisoformat(r["at"]))
-        for r in json.loads(out)
-    ]
-    truth = {f for f in expected_contributions(hub.dataset, [user]) if f.repo == "pytorch/pytorch"}
-    assert truth and recall_precision(found, truth) == (1.0, 1.0), sorted(set(found) ^ truth)[:5]
-    assert len(found) == len(set(found))
-
-
 def test_a_user_renamed_between_polls_is_one_line_then_keeps_their_history(tmp_path, hub):
     path, engine, result = sync(tmp_path, hub, [OLD, "bob"])
     assert result.errors == []
@@ -114,8 +97,10 @@ def test_a_user_renamed_between_polls_is_one_line_then_keeps_their_history(tmp_p
             select(Account).where(Account.github_id == hub.dataset.accounts[NEW].id)
         )
         assert [a.login for a in rows] == [NEW]  # one row, renamed: the history stays with it
-    check_truth(hub, path, NEW)  # the comment under the new name is there, nothing twice
-    check_truth(hub, path, "bob")
+    assert_activity_is_the_truth(
+        hub, path, NEW, repos=["pytorch/pytorch"]
+    )  # the comment under the new name is there, nothing twice
+    assert_activity_is_the_truth(hub, path, "bob", repos=["pytorch/pytorch"])
 
 
 def test_a_user_github_does_not_know_is_one_line(tmp_path, hub):

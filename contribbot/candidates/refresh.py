@@ -27,7 +27,7 @@ from contribbot.github.parse import parse_issue
 from contribbot.store import save
 from contribbot.store.db import session_scope
 from contribbot.store.models import Account, CandidateRecord, Issue, PullRequest, Repository
-from contribbot.sync.fetch import Fetcher
+from contribbot.sync.fetch import Fetcher, Listing
 from contribbot.timeutil import utc_z
 
 log = logging.getLogger("contribbot.candidates")
@@ -103,50 +103,88 @@ def _refresh_repo(
     result: RefreshResult,
     should_stop: Callable[[], bool],
 ) -> None:
+    """One repo's listings, then its open candidates. Every request is sent with no
+    transaction open (a worker waiting on GitHub holds no lock); what it brings is saved,
+    with its ETag, in a transaction of its own."""
     settings = config.repo(repo)
     run = _RepoPass(fetch=fetch, repo=repo, settings=settings, result=result)
     listed, changed = run.listed, run.changed
     for label in settings.candidate_labels:
+        listing = fetch.collect(
+            engine, f"/repos/{repo}/issues", state="open", labels=label, sort="created"
+        )
+        if listing is None:
+            continue
+        changed.add(label.lower())
         with session_scope(engine) as session:
-            items = fetch.collect(
-                session, f"/repos/{repo}/issues", state="open", labels=label, sort="created"
-            )
-            if items is None:
-                continue
-            changed.add(label.lower())
-            for obj in items:
+            for obj in listing.items:
                 if "pull_request" not in obj:
                     listed.add(_save_listed(session, fetch, settings.merged_labels, obj, result))
+            _keep(session, fetch, listing)
     result.listed += len(listed)
     checks = 0
     for issue_id in _open_candidates(engine, repo):
         if should_stop() or checks >= config.candidates.max_timeline_checks:
             return
-        with session_scope(engine) as session:
-            record = session.get(CandidateRecord, issue_id)
-            issue = session.get(Issue, issue_id)
-            assert record is not None and issue is not None
-            try:
-                checks += _recheck(session, run, issue, record)
-            except NotFound:  # deleted or transferred: no longer a candidate here
+        try:
+            checks += _recheck(engine, run, issue_id)
+        except NotFound:  # deleted or transferred: no longer a candidate here
+            with session_scope(engine) as session:
+                record = session.get(CandidateRecord, issue_id)
+                assert record is not None
                 record.closed_at, record.status = fetch.now(), "gone"
                 session.add(record)
-                result.closed += 1
+            result.closed += 1
 
 
-def _recheck(session: Session, run: _RepoPass, issue: Issue, record: CandidateRecord) -> int:
-    """Update one open candidate; returns 1 when its timeline was checked."""
+def _recheck(engine: Engine, run: _RepoPass, issue_id: int) -> int:
+    """Update one open candidate; returns 1 when its timeline was checked.
+
+    An issue a changed listing no longer holds is fetched again first (closed? its label
+    gone?); an open candidate's timeline is then fetched. Each request goes out between
+    transactions, each answer is saved in its own."""
     labels = {label.lower() for label in run.settings.candidate_labels}
-    if issue.number not in run.listed and {x.lower() for x in issue.labels} & run.changed:
-        issue = _refetch(session, run.fetch, run.repo, issue, run.settings.merged_labels)
-    if issue.state == "closed" or not {x.lower() for x in issue.labels} & labels:
-        record.closed_at = issue.closed_at or run.fetch.now()
-        record.status = "closed" if issue.state == "closed" else "unlabeled"
-        session.add(record)
-        run.result.closed += 1
-        return 0
-    _check_timeline(session, run, issue, record)
+    with session_scope(engine) as session:
+        issue = _issue(session, issue_id)
+        url = run.fetch.client.full_url(f"/repos/{run.repo}/issues/{issue.number}")
+        stale = issue.number not in run.listed and {x.lower() for x in issue.labels} & run.changed
+        etag = run.fetch.etag(session, url) if stale else None
+    response = run.fetch.client.get(url, etag=etag) if stale else None
+    with session_scope(engine) as session:
+        issue, record = _issue(session, issue_id), _record(session, issue_id)
+        if response is not None and not response.not_modified:
+            run.fetch.remember(session, response)
+            data = parse_issue(response.data)
+            issue = save.save_issue(session, data=data, merged_labels=run.settings.merged_labels)
+        if issue.state == "closed" or not {x.lower() for x in issue.labels} & labels:
+            record.closed_at = issue.closed_at or run.fetch.now()
+            record.status = "closed" if issue.state == "closed" else "unlabeled"
+            session.add(record)
+            run.result.closed += 1
+            return 0
+    listing = run.fetch.collect(engine, f"/repos/{run.repo}/issues/{issue.number}/timeline")
+    with session_scope(engine) as session:
+        issue, record = _issue(session, issue_id), _record(session, issue_id)
+        _check_timeline(session, run, issue, record, listing)
     return 1
+
+
+def _issue(session: Session, issue_id: int) -> Issue:
+    issue = session.get(Issue, issue_id)
+    assert issue is not None
+    return issue
+
+
+def _record(session: Session, issue_id: int) -> CandidateRecord:
+    record = session.get(CandidateRecord, issue_id)
+    assert record is not None
+    return record
+
+
+def _keep(session: Session, fetch: Fetcher, listing: Listing) -> None:
+    """Keep a one-page listing's ETag, with the items it described."""
+    if listing.keep is not None:
+        fetch.keep(session, *listing.keep)
 
 
 def _save_listed(
@@ -185,32 +223,25 @@ def _open_candidates(engine: Engine, repo: str) -> list[int]:
         return list(session.exec(query))
 
 
-def _refetch(
-    session: Session, fetch: Fetcher, repo: str, issue: Issue, merged_labels: list[str]
-) -> Issue:
-    response = fetch.get(session, fetch.client.full_url(f"/repos/{repo}/issues/{issue.number}"))
-    if response.not_modified:
-        return issue
-    fetch.remember(session, response)
-    return save.save_issue(session, data=parse_issue(response.data), merged_labels=merged_labels)
-
-
 def _check_timeline(
-    session: Session, run: _RepoPass, issue: Issue, record: CandidateRecord
+    session: Session,
+    run: _RepoPass,
+    issue: Issue,
+    record: CandidateRecord,
+    listing: Listing | None,
 ) -> None:
     run.result.timelines_checked += 1
-    repo = run.repo
-    items = run.fetch.collect(session, f"/repos/{repo}/issues/{issue.number}/timeline")
     merged = tuple(run.settings.merged_labels)
-    if items is not None:
-        entries = [timeline_entry_from_json(obj, merged_labels=merged) for obj in items]
+    if listing is not None:
+        entries = [timeline_entry_from_json(obj, merged_labels=merged) for obj in listing.items]
         record.timeline = timeline_to_json([e for e in entries if e is not None])
+        _keep(session, run.fetch, listing)
         run.result.timelines_changed += 1
     now = run.fetch.now()
     author = session.get(Account, issue.author_id) if issue.author_id else None
     timeline = load_timeline(record.timeline)
     login = author.login if author else ""
-    seen = assess(candidate_issue(issue, repo, login, timeline), timeline, "", now)
+    seen = assess(candidate_issue(issue, run.repo, login, timeline), timeline, "", now)
     if seen.status == "taken" and record.status != "taken":
         record.taken_at = seen.taken_at or now
     elif seen.status != "taken":
@@ -238,16 +269,20 @@ def _profile_files(engine: Engine, fetch: Fetcher, login: str) -> int:
     done = 0
     for issue_id, repo_id, number in todo:
         with session_scope(engine) as session:
-            pr = session.get(PullRequest, issue_id)
             repository = session.get(Repository, repo_id)
-            assert pr is not None and repository is not None
+            assert repository is not None
             repo = repository.full_name
-            try:
-                files = fetch.collect(session, f"/repos/{repo}/pulls/{number}/files")
-            except NotFound:
-                files = []
-            if files is not None:
-                pr.files = [str(f["filename"]) for f in files]
-                session.add(pr)
-                done += 1
+        try:
+            listing = fetch.collect(engine, f"/repos/{repo}/pulls/{number}/files")
+        except NotFound:
+            listing = Listing([])
+        if listing is None:
+            continue
+        with session_scope(engine) as session:
+            pr = session.get(PullRequest, issue_id)
+            assert pr is not None
+            pr.files = [str(f["filename"]) for f in listing.items]
+            session.add(pr)
+            _keep(session, fetch, listing)
+        done += 1
     return done

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from contribbot.github.client import GitHubClient, Response
 from contribbot.store import save
+from contribbot.store.db import session_scope
 
 
 class Fetcher:
@@ -21,8 +24,11 @@ class Fetcher:
 
     def get(self, session: Session, url: str, *, resource: str = "core") -> Response:
         """GET `url`, sending If-None-Match when an ETag is stored for it."""
-        etag = save.get_etag(session, key=self.client.cache_key(url))
-        return self.client.get(url, etag=etag, resource=resource)
+        return self.client.get(url, etag=self.etag(session, url), resource=resource)
+
+    def etag(self, session: Session, url: str) -> str | None:
+        """The ETag stored for `url`, if any."""
+        return save.get_etag(session, key=self.client.cache_key(url))
 
     def remember(self, session: Session, response: Response) -> None:
         """Keep the response's ETag, in the same transaction as the data it describes."""
@@ -33,22 +39,37 @@ class Fetcher:
         key = self.client.cache_key(url)
         save.set_etag(session, key=key, url=url, etag=etag, now=self.now())
 
-    def collect(self, session: Session, path: str, **params: Any) -> list[dict[str, Any]] | None:
+    def collect(self, engine: Engine, path: str, **params: Any) -> Listing | None:
         """Every item of a list, or None when it is unchanged since the stored ETag.
 
-        Only one-page lists keep an ETag: a 304 on page 1 of a longer list would hide
-        the Link to the pages after it.
+        The ETag is read in a transaction of its own, and no transaction is open while a
+        page is in flight: a worker waiting on GitHub (a secondary limit: minutes) holds no
+        lock. The caller keeps the listing's ETag (`keep`) in the transaction that saves
+        its items. Only one-page lists keep one: a 304 on page 1 of a longer list would
+        hide the Link to the pages after it.
         """
         url: str | None = self.client.full_url(path, {**params, "per_page": self.client.per_page})
+        assert url is not None
+        with session_scope(engine) as session:
+            etag = self.etag(session, url)
         items: list[dict[str, Any]] = []
+        listing = Listing(items)
         first = True
         while url is not None:
-            response = self.get(session, url) if first else self.client.get(url)
+            response = self.client.get(url, etag=etag if first else None)
             if response.not_modified:
                 return None
             items.extend(response.data)
             url = response.links.get("next")
             if first and url is None:
-                self.remember(session, response)
+                listing.keep = (response.url, response.etag)
             first = False
-        return items
+        return listing
+
+
+@dataclass
+class Listing:
+    """A whole list; `keep` is (url, ETag) to keep with its items (one-page lists only)."""
+
+    items: list[dict[str, Any]]
+    keep: tuple[str, str | None] | None = None

@@ -5,8 +5,9 @@ into a fresh SQLite database, then a few incremental polls, the stand-in's clock
 further each time and its busy repo changed in between (bench/poll.py's `change`: comments,
 reviews, an approval, a landing, reactions). Each history mode runs in a fresh world: REST
 (`[github] graphql = false`) and GraphQL (`true`; its polls are REST's). Prints, per sync:
-wall seconds, CPU seconds of the sync's own thread (the in-process stand-in's threads are
-not counted), requests, SQL statements sent to the database (a SQLAlchemy
+wall seconds, CPU seconds of the sync's own thread, CPU seconds of the in-process
+stand-in's threads meanwhile (the process's CPU time less the sync's), requests and the
+rate points they spent, SQL statements sent to the database (a SQLAlchemy
 `before_cursor_execute` listener; an executemany counts once), items saved, and after a
 first sync a digest of the rows it stored (issues, PRs, comments, reviews, accounts,
 timelines: what GitHub's data made, not the sync's own clock or the ids the database
@@ -70,6 +71,8 @@ class Figures:
     statements: int
     items: int
     stored: str = ""  # after a first sync: a digest of the rows stored (see stored_digest)
+    hub_cpu_s: float = 0.0  # the in-process stand-in's threads meanwhile (process - sync)
+    points: int = 0  # rate points the requests spent (REST: 1 each but 304s; GraphQL: cost)
 
 
 class Statements:
@@ -88,17 +91,20 @@ def timed(
 ) -> Figures:
     """Run one sync and measure it."""
     before = sql.count
-    started, cpu = time.perf_counter(), time.thread_time()
+    started, cpu, process = time.perf_counter(), time.thread_time(), time.process_time()
     if prof is not None:
         prof.enable()
     result = sync()
     if prof is not None:
         prof.disable()
     wall, cpu = time.perf_counter() - started, time.thread_time() - cpu
+    hub = max(time.process_time() - process - cpu, 0.0)
     if result.exit_code:
         sys.exit(f"{mode} {label} failed: {result.outcomes}")
     spend = result.spend
-    return Figures(mode, label, wall, cpu, spend.requests, sql.count - before, result.items)
+    figures = Figures(mode, label, wall, cpu, spend.requests, sql.count - before, result.items)
+    figures.hub_cpu_s, figures.points = hub, spend.points
+    return figures
 
 
 # the rows a sync stores from GitHub's data; not the times taken from the sync's clock (the
@@ -175,13 +181,13 @@ def measure(args: argparse.Namespace) -> list[Figures]:
 def table(figures: list[Figures]) -> str:
     """One line per sync, and per mode the polls' sum."""
     lines = [
-        f"{'sync':<22}{'wall s':>8}{'CPU s':>8}{'requests':>10}{'SQL':>8}{'items':>7}"
-        f"{'stored rows':>14}"
+        f"{'sync':<22}{'wall s':>8}{'CPU s':>8}{'hub CPU':>8}{'requests':>10}{'points':>8}"
+        f"{'SQL':>8}{'items':>7}{'stored rows':>14}"
     ]
     for f in figures:
         lines.append(
-            f"{f.mode + ' ' + f.label:<22}{f.wall_s:>8.2f}{f.cpu_s:>8.2f}"
-            f"{f.requests:>10}{f.statements:>8}{f.items:>7}{f.stored:>14}"
+            f"{f.mode + ' ' + f.label:<22}{f.wall_s:>8.2f}{f.cpu_s:>8.2f}{f.hub_cpu_s:>8.2f}"
+            f"{f.requests:>10}{f.points:>8}{f.statements:>8}{f.items:>7}{f.stored:>14}"
         )
     return "\n".join(lines)
 
@@ -189,30 +195,35 @@ def table(figures: list[Figures]) -> str:
 def compare(before: list[Figures], after: list[Figures]) -> str:
     """Before/after per sync: CPU and SQL statements with ratios; requests side by side."""
     lines = [
-        f"{'sync':<22}{'CPU before':>11}{'after':>8}{'ratio':>7}"
-        f"{'SQL before':>12}{'after':>8}{'ratio':>7}{'requests':>12}{'items':>11}"
+        f"{'sync':<22}{'CPU before':>11}{'after':>8}{'ratio':>7}{'hub before':>11}{'after':>8}"
+        f"{'ratio':>7}{'SQL before':>12}{'after':>8}{'ratio':>7}{'requests':>12}{'points':>10}"
+        f"{'items':>11}"
     ]
     for b, a in zip(before, after, strict=True):
         lines.append(
             f"{a.mode + ' ' + a.label:<22}{b.cpu_s:>11.2f}{a.cpu_s:>8.2f}"
-            f"{b.cpu_s / max(a.cpu_s, 1e-9):>6.1f}x{b.statements:>12}{a.statements:>8}"
-            f"{b.statements / max(a.statements, 1):>6.1f}x"
-            f"{f'{b.requests}/{a.requests}':>12}{f'{b.items}/{a.items}':>11}"
+            f"{b.cpu_s / max(a.cpu_s, 1e-9):>6.1f}x{b.hub_cpu_s:>11.2f}{a.hub_cpu_s:>8.2f}"
+            f"{b.hub_cpu_s / max(a.hub_cpu_s, 1e-9):>6.1f}x{b.statements:>12}{a.statements:>8}"
+            f"{b.statements / max(a.statements, 1):>6.1f}x{f'{b.requests}/{a.requests}':>12}"
+            f"{f'{b.points}/{a.points}':>10}{f'{b.items}/{a.items}':>11}"
         )
     cpu_b, cpu_a = sum(f.cpu_s for f in before), sum(f.cpu_s for f in after)
+    hub_b, hub_a = sum(f.hub_cpu_s for f in before), sum(f.hub_cpu_s for f in after)
     sql_b, sql_a = sum(f.statements for f in before), sum(f.statements for f in after)
     lines.append(
         f"{'all':<22}{cpu_b:>11.2f}{cpu_a:>8.2f}{cpu_b / max(cpu_a, 1e-9):>6.1f}x"
+        f"{hub_b:>11.2f}{hub_a:>8.2f}{hub_b / max(hub_a, 1e-9):>6.1f}x"
         f"{sql_b:>12}{sql_a:>8}{sql_b / max(sql_a, 1):>6.1f}x"
     )
     same = [
-        (b.requests, b.items, b.stored) == (a.requests, a.items, a.stored)
+        (b.requests, b.points, b.items, b.stored) == (a.requests, a.points, a.items, a.stored)
         for b, a in zip(before, after, strict=True)
     ]
     lines.append(
-        "requests, items saved and the rows stored by each first sync: the same on both sides"
+        "requests, rate points, items saved and the rows stored by each first sync: the same "
+        "on both sides"
         if all(same)
-        else "requests, items or stored rows DIFFER (see the columns: before/after; "
+        else "requests, points, items or stored rows DIFFER (see the columns: before/after; "
         f"stored: {[(b.stored, a.stored) for b, a in zip(before, after, strict=True)]})"
     )
     return "\n".join(lines)
@@ -256,7 +267,7 @@ def main(argv: list[str]) -> int:
         print("\n=== after: the working tree ===")
     print(table(figures))
     if before is not None:
-        print(f"\n=== before ({args.baseline}) / after, CPU s of the sync's thread ===")
+        print(f"\n=== before ({args.baseline}) / after: CPU s of the sync and of the hub ===")
         print(compare(before, figures))
     print(f"load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs")
     return 0

@@ -248,3 +248,22 @@ def test_contrib_sync_without_network_is_one_line(tmp_path) -> None:
     assert len(lines) == 1, err
     assert "cannot reach GitHub at 127.0.0.1:" in lines[0] and "network" in lines[0]
     assert "Retrying" not in out + err and "Traceback" not in out + err
+
+
+def test_the_proxy_settings_of_the_environment_are_obeyed(
+    hub: FakeHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP(S)_PROXY and NO_PROXY, read once per client (not on every request): a host
+    only the proxy can reach is reached through it; exempted by NO_PROXY, it is not."""
+    monkeypatch.setenv("HTTP_PROXY", hub.base_url)  # the stand-in answers as the proxy
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    client = GitHubClient(api_url="http://github.invalid", token="test-token")
+    for _ in range(2):  # the second request goes through the proxy too
+        assert client.get(client.full_url(REPO)).data["full_name"] == "pytorch/pytorch"
+    assert [r.path for r in hub.requests] == [REPO, REPO]
+    monkeypatch.setenv("NO_PROXY", "github.invalid")
+    direct = GitHubClient(api_url="http://github.invalid", token="t", sleep=Sleeps())
+    with pytest.raises(GitHubUnavailable):
+        direct.get(direct.full_url(REPO))
+    assert len(hub.requests) == 2

@@ -119,6 +119,7 @@ class GitHubClient:
         mangled = "_Requester__timeout"
         if hasattr(self._requester, mangled):
             setattr(self._requester, mangled, (min(CONNECT_TIMEOUT_S, timeout), timeout))
+        _environment_once(self._requester, api_url)
         self.api_url = api_url.rstrip("/")
         self.per_page = per_page
         self.reserve = reserve
@@ -318,6 +319,25 @@ class _Tries:
     secondary: int = 0
     primary: int = 0
     renewed: bool = False  # an App installation's token was renewed after a 401
+
+
+def _environment_once(requester: Requester, api_url: str) -> None:
+    """Read the environment's proxy settings (HTTPS_PROXY, NO_PROXY...) and CA bundle
+    (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE) once, for the client's one host, and give them to its
+    session: `requests` reads them again on every request (a walk through os.environ, about a
+    fifth of a small request's CPU). PyGithub talks to no other host (it refuses other hosts
+    in the URLs it follows) and sets the session's auth, so .netrc is never read either way."""
+    create = getattr(requester, "_Requester__createConnection", None)
+    if create is None:  # another PyGithub: requests keeps reading the environment itself
+        return
+    connection = create()
+    session = getattr(connection, "session", None)
+    if not isinstance(session, requests.Session) or not session.trust_env:
+        return
+    found = session.merge_environment_settings(api_url, {}, None, connection.verify, None)
+    session.proxies.update(found["proxies"])
+    connection.verify = found["verify"]  # PyGithub passes its own on every request
+    session.trust_env = False
 
 
 def _forget_token(auth: Auth.AppInstallationAuth) -> None:

@@ -304,19 +304,23 @@ def next_task(
 
 @functools.cache
 def _next_task_query(skip: tuple[str, ...], later: tuple[str, ...]) -> Any:
-    """One statement object per (skip, later): SQLAlchemy caches its compiled form."""
+    """One statement object per (skip, later): SQLAlchemy caches its compiled form. The task
+    is picked first (a subquery over the repo's tasks alone), then joined with its issue and
+    author: joined first, every owed task was looked up in issue and account to keep one."""
+    tasks = _TASKS.c
+    pick = select(tasks.id).where(tasks.repo_id == bindparam("repo_id"))
+    if skip:
+        pick = pick.where(tasks.kind.not_in(skip))
+    if later:
+        pick = pick.order_by(case((tasks.kind.in_(later), 1), else_=0))
+    pick = pick.order_by(tasks.id).limit(1)
     parent = (col(Issue.repo_id) == col(SyncTask.repo_id)) & (Issue.number == SyncTask.number)
-    query = (
+    return (
         select(SyncTask, Issue, col(Account.login))
         .outerjoin(Issue, parent)
         .outerjoin(Account, col(Account.id) == col(Issue.author_id))
-        .where(col(SyncTask.repo_id) == bindparam("repo_id"))
+        .where(col(SyncTask.id) == pick.scalar_subquery())
     )
-    if skip:
-        query = query.where(col(SyncTask.kind).not_in(skip))
-    if later:
-        query = query.order_by(case((col(SyncTask.kind).in_(later), 1), else_=0))
-    return query.order_by(col(SyncTask.id)).limit(1)
 
 
 _LOGIN = select(col(Account.login)).where(col(Account.id) == bindparam("id"))

@@ -116,8 +116,7 @@ def upsert(
     row = stored
     if row is None:
         if insert_new(session, model, {**ident, **values}, list(ident)) is not None:
-            row = model(**ident, **values)
-            make_transient_to_detached(row)  # stored as it is: no second SELECT
+            row = _as_stored(model, {**ident, **values})  # no second SELECT
             session.add(row)
             held.note(session, model, ident, row, locked=True)
             return row, True
@@ -125,9 +124,44 @@ def upsert(
         row = stored_row(session, model, ident, locked=newer is not None)
         assert row is not None
     if newer is None or not newer(row):
-        row.sqlmodel_update(values)
+        assign(row, values)
         session.add(row)
     return row, False
+
+
+def assign(row: Any, values: dict[str, Any]) -> None:
+    """Set the fields of `row` whose value differs (what sqlmodel_update would set: equal
+    values change nothing, and the flush sends only what changed either way)."""
+    current = row.__dict__
+    for name, value in values.items():
+        if name not in current or current[name] != value:
+            setattr(row, name, value)
+
+
+def _as_stored(model: type[Any], values: dict[str, Any]) -> Any:
+    """`model(**values)` as just inserted, built as SQLAlchemy builds a row it reads (no
+    __init__: no validation, no attribute events; SQLModel's __new__ still runs), the
+    model's defaults for the fields `values` leaves out; persistent once added."""
+    row = inspect(model).class_manager.new_instance()
+    fields = _fields(model)
+    stored = {name: values[name] if name in values else fields[name]() for name in fields}
+    row.__dict__.update(stored)
+    row.__pydantic_fields_set__ = set(values)
+    make_transient_to_detached(row)
+    return row
+
+
+_FIELDS: dict[type[Any], dict[str, Callable[[], Any]]] = {}
+
+
+def _fields(model: type[Any]) -> dict[str, Callable[[], Any]]:
+    """Each field of `model` and how to make its default (a column with none: None)."""
+    if model not in _FIELDS:
+        _FIELDS[model] = {
+            name: functools.partial(field.get_default, call_default_factory=True)
+            for name, field in model.model_fields.items()
+        }
+    return _FIELDS[model]
 
 
 def stored_row(session: Session, model: type[Any], ident: Any, *, locked: bool) -> Any:

@@ -43,9 +43,25 @@ def parse_query(query: str) -> list[Term]:
 
 
 def compile_query(query: str) -> Predicate:
-    """A predicate matching the issues the query selects (all terms AND-ed)."""
-    predicates = [_negate(_term(t)) if t.negated else _term(t) for t in parse_query(query)]
+    """A predicate matching the issues the query selects (all terms AND-ed). The terms are
+    tried cheapest first (they are pure: the order changes only what is looked at)."""
+    terms = sorted(parse_query(query), key=_cost)
+    predicates = [_negate(_term(t)) if t.negated else _term(t) for t in terms]
     return lambda issue: all(p(issue) for p in predicates)
+
+
+# terms that read an item's comments, reviews, timeline or text: tried last
+_COSTLY = frozenset({"commenter", "mentions", "involves", "reviewed-by", "linked", None})
+
+
+def _cost(term: Term) -> int:
+    return 1 if term.key in _COSTLY else 0
+
+
+def _in_scope(query: str) -> Callable[[str], bool]:
+    """Whether a repository can hold a match: a query naming `repo:`s matches theirs only."""
+    named = {t.value.lower() for t in parse_query(query) if t.key == "repo" and not t.negated}
+    return (lambda name: name.lower() in named) if named else (lambda name: True)
 
 
 def search_issues(
@@ -61,11 +77,11 @@ def search_issues(
     if order not in ("asc", "desc"):
         raise SearchError(f"unknown order {order!r}")
     _check_people(ds, query)
-    matches = compile_query(query)
+    matches, scope = compile_query(query), _in_scope(query)
     found = [
         issue
         for name, repo in ds.repos.items()
-        if name not in hidden
+        if name not in hidden and scope(name)
         for issue in repo.issues.values()
         if matches(issue)
     ]

@@ -1,6 +1,8 @@
 """Which database engine the tests run on: SQLite files (the default) or a PostgreSQL server.
 
-CONTRIBBOT_TEST_DB unset or "sqlite": a test database is a SQLite file at the path the test names.
+CONTRIBBOT_TEST_DB unset or "sqlite": a test database is a SQLite file at the path the test names,
+a copy of a file migrated once per process (the path's directory must exist; otherwise, or with
+`empty=True`, the file is left for the code under test to create).
 CONTRIBBOT_TEST_DB=postgresql+psycopg://postgres@127.0.0.1:5433/postgres (a URL that may create
 databases): a test database is a throwaway database on that server, one per path the test names,
 copied from a template migrated once per session (CREATE DATABASE ... TEMPLATE), dropped afterwards.
@@ -9,7 +11,9 @@ copied from a template migrated once per session (CREATE DATABASE ... TEMPLATE),
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
+import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
@@ -30,6 +34,7 @@ _TEMPLATE = f"{_PREFIX}template"
 _created: dict[Path, str] = {}  # the test's path -> its database
 _admin: Engine | None = None
 _template_ready = False
+_sqlite_template: Path | None = None
 # every engine that connected in-process, kept until its database is dropped: psycopg warns when
 # a pooled connection is garbage-collected open (sqlite3 does not), so they are closed first
 _engines: set[Engine] = set()
@@ -43,10 +48,13 @@ def _remember(connection: Any) -> None:
 def db_url(path: Path, *, empty: bool = False) -> str:
     """The URL of the test database named `path`: the SQLite file, or its PostgreSQL database.
 
-    On PostgreSQL the database is at the newest revision already, as SQLite's is after first use;
-    `empty=True` gives one with no tables (for tests of upgrades and first use).
+    The database is at the newest revision already, as it would be after first use (Alembic's
+    migrations run once per process, not once per test); `empty=True` gives one with no tables
+    (for tests of upgrades and first use).
     """
     if not ON_POSTGRES:
+        if not empty and not path.exists() and path.parent.is_dir():
+            shutil.copyfile(_migrated_sqlite(), path)
         return f"sqlite:///{path}"
     name = _created.get(path)
     if name is None:
@@ -86,6 +94,21 @@ def _migrated_template() -> str:
         open_database(url_of(_TEMPLATE)).dispose()  # no session may stay on a template
         _template_ready = True
     return _TEMPLATE
+
+
+def _migrated_sqlite() -> Path:
+    """This process's SQLite file at the newest revision, checkpointed: one file, no WAL."""
+    global _sqlite_template
+    if _sqlite_template is None:
+        path = Path(tempfile.mkdtemp(prefix="contribbot-template-")) / "template.db"
+        open_database(f"sqlite:///{path}").dispose()
+        with sqlite3.connect(path) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.close()
+        Path(f"{path}-wal").unlink(missing_ok=True)
+        Path(f"{path}-shm").unlink(missing_ok=True)
+        _sqlite_template = path
+    return _sqlite_template
 
 
 def _drop(names: list[str]) -> None:
@@ -148,6 +171,8 @@ def stored_text(url: str) -> str:
 
 def finish_session() -> None:
     """Drop every database this session made, the template included."""
+    if _sqlite_template is not None:
+        shutil.rmtree(_sqlite_template.parent, ignore_errors=True)
     if ON_POSTGRES:
         drop_databases()
         _drop([_TEMPLATE] if _template_ready else [])

@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from conftest import cli, write_config
-from engines import ON_POSTGRES
+from conftest import cli, config_text
+from engines import ON_POSTGRES, db_url
 
 from contribbot.errors import UsageError
 from contribbot.store.db import check_sqlite_version, make_engine
@@ -40,7 +40,8 @@ def test_the_engine_checks_the_linked_library(monkeypatch: pytest.MonkeyPatch) -
 def test_the_cli_says_it_in_one_line_and_writes_nothing(
     tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = write_config(tmp_path, "http://127.0.0.1:9")
+    path = tmp_path / "contrib.toml"  # on a database file that does not exist yet
+    path.write_text(config_text("http://127.0.0.1:9", db_url(tmp_path / "contrib.db", empty=True)))
     monkeypatch.setattr(sqlite3, "sqlite_version", "3.34.1")
     code, out, err = cli("status", "--config", str(path))
     assert code == 2 and out == ""

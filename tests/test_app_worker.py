@@ -36,7 +36,7 @@ from contribbot.timeutil import utc_z
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 REPO = "pytorch/tutorials"
-TRACKED = 40  # users of the three-worker test: a first sync (backfill unit) each
+TRACKED = 12  # users of the three-worker test: a first sync (backfill unit) each, 4 per worker
 VICTIM = "bob"  # in REPO: 5 PRs and issues of his own, 4 reviews and 2 comments on others'
 WHERE = "WHERE key = :k"
 

@@ -204,6 +204,7 @@ class Standin:
 
     url: str
     dataset: Dataset
+    refreshed: dict[str, int]  # the fields of the candidates refresh's RefreshResult
 
 
 @pytest.fixture(scope="session")
@@ -219,10 +220,10 @@ def standin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Standin]:
     shared = os.environ.get("PYTEST_XDIST_WORKER") is not None and not ON_POSTGRES
     if not shared:
         directory = tmp_path_factory.mktemp("standin-master")
-        dataset = _sync_standin(directory)
+        dataset, refreshed = _sync_standin(directory)
         url = load(directory / "contrib.toml").database_url()
         kept = engines._created.pop(directory / "contrib.db", None)  # outlives module drops
-        yield Standin(url, dataset)
+        yield Standin(url, dataset, refreshed)
         if kept is not None:
             engines._drop([kept])
         return
@@ -232,14 +233,18 @@ def standin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Standin]:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the other workers wait for the first one's sync
         if (directory / "synced").exists():
             dataset = world_copy()  # deterministic: the same data set the hub served
+            refreshed = json.loads((directory / "synced").read_text())
         else:
-            dataset = _sync_standin(directory)
-            (directory / "synced").touch()
-    yield Standin(load(directory / "contrib.toml").database_url(), dataset)
+            dataset, refreshed = _sync_standin(directory)
+            (directory / "synced").write_text(json.dumps(refreshed))
+    yield Standin(load(directory / "contrib.toml").database_url(), dataset, refreshed)
 
 
-def _sync_standin(directory: Path) -> Dataset:
-    """Sync the stand-in into `directory`/contrib.db, candidates too; the data set it served."""
+def _sync_standin(directory: Path) -> tuple[Dataset, dict[str, int]]:
+    """Sync the stand-in into `directory`/contrib.db, candidates too: the data set it served,
+    and what the candidates refresh did."""
+    from dataclasses import asdict
+
     from contribbot.candidates.refresh import refresh_candidates
     from contribbot.github.client import GitHubClient
     from contribbot.store.db import open_database
@@ -251,9 +256,11 @@ def _sync_standin(directory: Path) -> Dataset:
         client = GitHubClient(api_url=hub.base_url, token=TOKEN, backoff_factor=0.01)
         sync = Sync(engine=engine, client=client, config=config, clock=lambda: NOW)
         assert sync.run().exit_code == 0
-        refresh_candidates(engine=engine, client=client, config=config, clock=lambda: NOW)
+        refreshed = refresh_candidates(
+            engine=engine, client=client, config=config, clock=lambda: NOW
+        )
         engine.dispose()
-        return hub.dataset
+        return hub.dataset, asdict(refreshed)
 
 
 def copy_standin(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NOW, TOKEN, cli, load, world_copy, write_config
+from conftest import NOW, TOKEN, Standin, cli, copy_standin, load, world_copy, write_config
 from rich.console import Console
 from sqlalchemy import Engine
 from sqlmodel import select
@@ -33,7 +33,6 @@ from contribbot.github.client import GitHubClient
 from contribbot.store import save
 from contribbot.store.db import open_database, session_scope
 from contribbot.store.models import CandidateRecord
-from contribbot.sync import Sync
 
 PYTORCH, TUTORIALS = "pytorch/pytorch", "pytorch/tutorials"
 USERS = ["alice", "bob"]
@@ -145,14 +144,19 @@ def hub() -> Iterator[FakeHub]:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(standin: Standin, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The session's synced stand-in (the default world, synced and its candidates refreshed
+    at NOW; carol too, whom this config does not track), and a hub serving the same world."""
     with FakeHub(world_copy(), tokens={TOKEN: "alice"}) as hub:
-        path = write_config(tmp_path_factory.mktemp("world"), hub.base_url, users=USERS)
+        directory = tmp_path_factory.mktemp("world")
+        path = copy_standin(standin, directory, hub.base_url, users=USERS)
         config = load(path)
         engine = open_database(config.database_url())
-        Sync(engine=engine, client=client_for(hub), config=config, clock=hub.now).run()
-        first = refresh(hub, config, engine)
-        yield World(hub, path, config, engine, first)
+        # the stored ETags are keyed by the session hub's address: one refresh against this
+        # hub keeps them under its own (the same world at the same time: nothing changes)
+        again = refresh(hub, config, engine)
+        assert (again.new, again.closed, again.listed) == (0, 0, standin.refreshed["listed"])
+        yield World(hub, path, config, engine, RefreshResult(**standin.refreshed))
 
 
 # --- every kind: its status and its reason -------------------------------------------

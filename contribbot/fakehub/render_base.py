@@ -182,8 +182,12 @@ class BaseRenderer:
         full = f"{owner}/{source.name}"
         api = self.repo_api(full)
         ident = source.id if fork_owner is None else int(sha(full)[:8], 16)
-        open_count = sum(1 for i in source.issues.values() if i.state == "open")
-        latest = max((i.updated_at for i in source.issues.values()), default=source.created_at)
+        open_count, newest = 0, None
+        for issue in source.issues.values():  # one pass over a repository's items
+            open_count += issue.state == "open"
+            if newest is None or issue.updated_at > newest:
+                newest = issue.updated_at
+        latest = source.created_at if newest is None else newest
         body: JSON = {key: api + suffix for key, suffix in REPO_URL_TEMPLATES.items()}
         body.update(
             id=ident,

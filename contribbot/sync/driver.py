@@ -168,23 +168,37 @@ class Driver:
         # then goes on with the poll; the next poll continues from the checkpoints
         self.history_budget = HistoryBudget.per_run(history_pages, self.now())
 
-    def walk(self, repo: str, walk: Walk, saver: PageSaver, *, key: str | None = None) -> bool:
+    def walk(
+        self,
+        repo: str,
+        walk: Walk,
+        saver: PageSaver,
+        *,
+        key: str | None = None,
+        first: tuple[Request, str | None] | None = None,
+    ) -> bool:
         """Walk a list to its end (True) or until the planner gives up on it (False).
 
         A page: a short transaction reads the checkpoint (and the stored ETag); the request
         goes out with no transaction open, so a rate-limit wait holds no lock; a second
         transaction saves the page with its checkpoint and ETag, unless another worker moved
         the checkpoint meanwhile: then nothing of the page is kept and the walk plans again.
+        A walk without a checkpoint may be handed its first request and ETag (`first`, see
+        first_request), read in the caller's transaction that just ended.
         """
         request: Request | None = None
+        state: str | None = None
         while True:
             self.check_stop()
-            with self.session() as session:
-                state = save.get_state(session, key=key) if key else None
-                request = request or walk.first(state)
-                if request is None:
-                    return True
-                etag = self._stored_etag(session, request)
+            if first is not None and key is None:
+                (request, etag), first = first, None
+            else:
+                with self.session() as session:
+                    state = save.get_state(session, key=key) if key else None
+                    request = request or walk.first(state)
+                    if request is None:
+                        return True
+                    etag = self._stored_etag(session, request)
             page = self._page(request, etag)
             page = replace(page, items=saver.prepare(page.items))
             with self.session() as session:
@@ -209,6 +223,12 @@ class Driver:
                 return step.complete
             self.pause(step.wait_s)
             request = step.next
+
+    def first_request(self, session: Session, walk: Walk) -> tuple[Request, str | None] | None:
+        """A walk without a checkpoint: its first request and the ETag to send with it, read
+        in the caller's transaction (for `walk`'s `first`); None when it has nothing to ask."""
+        request = walk.first(None)
+        return None if request is None else (request, self._stored_etag(session, request))
 
     def _stored_etag(self, session: Session, request: Request) -> str | None:
         """The ETag to send with `request` (a conditional REST GET), read before it is sent."""

@@ -209,9 +209,11 @@ class Sync(Driver):
         with self.session() as session:
             floor = int(save.get_state(session, key=f"events:{user}:last_id") or 0)
             first_read = not floor and not save.any_seen_events(session, login=user)
+            walk = EventWalk(user, self.now(), first_read)
+            first = self.first_request(session, walk)  # its ETag, read in this transaction
         saver = EventSaver(self, user, wanted, legacy_floor=floor)
         try:
-            self.walk("", EventWalk(user, self.now(), first_read), saver)
+            self.walk("", walk, saver, first=first)
         except NotFound:
             self.result.problems.append(self._gone(user))
             log.error("%s", self.result.problems[-1])
@@ -265,9 +267,10 @@ class Sync(Driver):
                     continue
                 tracked = tracked_id(self, session, parent.author_id)  # read with the task
                 saver = TaskSaver(self, kind, parent, task_id, task.created_at, tracked)
-            walk = ListWalk(kind.path.format(repo=repo, number=number), self.client.per_page)
+                walk = ListWalk(kind.path.format(repo=repo, number=number), self.client.per_page)
+                first = self.first_request(session, walk)  # its ETag, read with the task
             try:
-                self.walk(repo, walk, saver)
+                self.walk(repo, walk, saver, first=first)
             except NotFound:
                 log.info("%s#%d: not found; skipping", repo, number)
                 with self.session() as session:

@@ -237,15 +237,21 @@ def save_review(session: Session, *, data: ReviewData, pr_id: int) -> None:
     row_at(session, Review, {"id": data.id}, fields, newer=_dismissed_after(data))
 
 
+_STATES = SyncState.__table__  # type: ignore[attr-defined]
+_STATE = core_select(_STATES.c.value).where(_STATES.c.key == bindparam("key"))  # Core
+_STATE_LOCKED = _STATE.with_for_update()
+
+
 def get_state(session: Session, *, key: str, locked: bool = False) -> str | None:
-    """A sync fact by name (`locked`: held until commit, see stored_row)."""
-    row = stored_row(session, SyncState, {"key": key}, locked=locked)  # kept for set_state
-    return row.value if row else None
+    """A sync fact by name (`locked`: held until commit, see stored_row), read as stored
+    now (this transaction's own changes flushed first)."""
+    return core(session).execute(_STATE_LOCKED if locked else _STATE, {"key": key}).scalar()
 
 
 def set_state(session: Session, *, key: str, value: str, now: datetime) -> None:
-    """Record a sync fact."""
-    row_at(session, SyncState, {"key": key}, {"value": value, "updated_at": now})
+    """Record a sync fact: one INSERT ... ON CONFLICT DO UPDATE, no read first."""
+    values = {"key": key, "value": value, "updated_at": now}
+    insert_or_set(session, SyncState, values, ["key"], ["value", "updated_at"])
 
 
 def states_with_prefix(session: Session, *, prefix: str) -> dict[str, SyncState]:

@@ -63,9 +63,14 @@ def sync_with(tmp_path: Path, hub, mode: str, *, users=USERS, repos=REPOS, per_p
         api_url=hub.base_url, token=TOKEN, backoff_factor=0.01, per_page=per_page, **timed
     )
     engine = open_database(config.database_url())
-    sync = Sync(engine=engine, client=client, config=config, clock=hub.now)
+    sync = Sync(engine=engine, client=client, config=config, clock=hub.now, **timed_sync(wall))
     result = sync.run()
     return sync, result, engine
+
+
+def timed_sync(wall) -> dict:
+    """The sync's own pauses (an incomplete page asked again) on the fake `wall`, if set."""
+    return {"sleep": wall.sleep} if wall else {}
 
 
 def _cell(value):
@@ -117,8 +122,12 @@ def test_auto_falls_back_to_rest_without_a_graphql_endpoint(tmp_path, small_hub)
 def test_partial_pages_are_not_kept_but_asked_again(tmp_path, small_hub):
     hub = small_hub
     hub.graphql.partial = 2
-    _, result, engine = sync_with(tmp_path, hub, "true", users=["alice"], repos=REPOS[:1])
+    wall = Waits(hub)  # the pauses before asking again pass at once
+    _, result, engine = sync_with(
+        tmp_path, hub, "true", users=["alice"], repos=REPOS[:1], wall=wall
+    )
     assert result.exit_code == 0 and hub.graphql.partial == 0
+    assert sorted(set(wall.seen)) == [1, 2]  # it paused after each partial answer, only then
     assert stored(engine, ["alice"]) == expected(
         hub.dataset, {"alice"}, EPOCH, NOW + timedelta(days=1)
     )

@@ -25,7 +25,7 @@ T = TypeVar("T")
 # fixture on two workers.
 HEAVY: dict[str, float] = {
     "test_app_daemon_process.py::test_sync_killed_with_sigkill_resumes_with_nothing_lost_or_doubled": 14,  # noqa: E501
-    "test_app_worker.py::test_three_workers_one_killed_mid_backfill_end_like_one_process": 11,
+    "test_app_worker.py::test_three_workers_one_killed_mid_backfill_end_like_one_process": 9,
     "test_worker_coordination.py::test_a_leader_killed_with_9_is_replaced_and_scheduling_goes_on": 7,  # noqa: E501
     "test_graphql_daemon.py::test_mondays_report_goes_out_on_time_while_a_long_backfill_runs": 7,
     # ~20 s of wall: the report is due 8 s after the daemon starts
@@ -35,7 +35,6 @@ HEAVY: dict[str, float] = {
     "test_sync_graphql.py::test_kill_9_mid_backfill_resumes_with_nothing_lost_or_doubled": 6,
     "test_sync_truth.py::test_first_sync_and_polls_find_every_contribution": 5,
     "test_app_runtime.py::test_disk_full_mid_sync_is_one_line_and_the_next_run_finishes": 3,
-    "test_github_pool.py::test_no_token_goes_over_its_budget_and_the_work_moves_to_the_others": 3.5,
     "test_sync.py::test_idle_poll_is_free_then_a_poll_picks_up_a_comment_a_review_and_a_merge": 4.5,
     "test_activity_history.py::test_changed_label_rules_re_derive_without_requests": 4.5,
     "test_app_history.py::test_status_counts_a_rest_backfills_queued_follow_ups": 4.5,

@@ -7,6 +7,7 @@ API links use the server's own base URL (PyGithub refuses to follow other hosts)
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -71,6 +72,7 @@ def stamp(at: datetime | None) -> str | None:
     return None if at is None else at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@functools.cache  # pure, and asked for again and again (every user, label, item a page)
 def node_id(kind: str, ident: int) -> str:
     """An opaque, stable GraphQL-style node id."""
     return base64.b64encode(f"0:{kind}{ident}".encode()).decode().rstrip("=")
@@ -89,6 +91,7 @@ class BaseRenderer:
         self.base = base_url.rstrip("/")
         self._users: dict[str, JSON] = {}
         self._repos: dict[tuple[str, str], JSON] = {}
+        self._labels: dict[tuple[str, str], JSON] = {}
         # extra reactions on an object id at serving time (Realism.reaction_churn)
         self.churn: Callable[[int], int] = lambda _object_id: 0
 
@@ -239,6 +242,12 @@ class BaseRenderer:
 
     def label(self, repo: str, name: str) -> JSON:
         """label."""
+        key = (repo, name)
+        if key not in self._labels:
+            self._labels[key] = self._label(repo, name)
+        return self._labels[key]
+
+    def _label(self, repo: str, name: str) -> JSON:
         found = self.ds.repos[repo].labels[name]
         return {
             "id": found.id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 from weakref import WeakKeyDictionary
@@ -292,22 +292,33 @@ def enqueue(session: Session, *, kind: str, repo: str, number: int, now: datetim
     insert_or_set(session, SyncTask, values, ["kind", "repo_id", "number"], ["created_at"])
 
 
+@dataclass(frozen=True)
+class OwedTask:
+    """A follow-up fetch owed (a sync_task row, as read): done with delete_task."""
+
+    id: int
+    kind: str
+    number: int
+    created_at: datetime
+
+
 def next_task(
     session: Session, *, repo: str, skip: Iterable[str] = (), later: Iterable[str] = ()
-) -> SyncTask | None:
+) -> OwedTask | None:
     """The oldest follow-up fetch owed in `repo` of a kind not in `skip`; one of a kind in
     `later` only when no other kind is owed. Its issue/PR and its author's login come in the
-    same statement, for find_issue and account_login to answer without one."""
+    same statement, for find_issue and account_login to answer without one (the task itself
+    as plain values: only the issue is an ORM row)."""
     rid = repo_id(session, full_name=repo)
     query = _next_task_query(tuple(skip), tuple(later))
     found = session.execute(query, {"repo_id": rid}).first()
     if found is None:
         return None
-    task, issue, login = found
-    identity.found(session, repo_id=rid, number=task.number, row=issue)
+    task_id, kind, number, owed_at, issue, login = found
+    identity.found(session, repo_id=rid, number=number, row=issue)
     if issue is not None and issue.author_id is not None and login is not None:
         session.info.setdefault(_LOGINS, {})[issue.author_id] = login
-    return cast(SyncTask, task)
+    return OwedTask(task_id, kind, number, owed_at)
 
 
 @functools.cache
@@ -322,12 +333,13 @@ def _next_task_query(skip: tuple[str, ...], later: tuple[str, ...]) -> Any:
     if later:
         pick = pick.order_by(case((tasks.kind.in_(later), 1), else_=0))
     pick = pick.order_by(tasks.id).limit(1)
-    parent = (col(Issue.repo_id) == col(SyncTask.repo_id)) & (Issue.number == SyncTask.number)
+    parent = (col(Issue.repo_id) == tasks.repo_id) & (col(Issue.number) == tasks.number)
     return (
-        select(SyncTask, Issue, col(Account.login))
+        core_select(tasks.id, tasks.kind, tasks.number, tasks.created_at, Issue, col(Account.login))
+        .select_from(_TASKS)
         .outerjoin(Issue, parent)
         .outerjoin(Account, col(Account.id) == col(Issue.author_id))
-        .where(col(SyncTask.id) == pick.scalar_subquery())
+        .where(tasks.id == pick.scalar_subquery())
     )
 
 

@@ -258,12 +258,12 @@ class Sync(Driver):
                         task = None
                 if task is None:
                     return
-                assert task.id is not None
                 task_id, kind, number = task.id, TASKS[task.kind], task.number
                 self.progress.step(f"{repo}: {task.kind} of #{number}")
                 parent = self._parent(session, repo, number)
                 if parent is None or not kind.wanted(self, session, parent):
-                    session.delete(task)  # gone, not a PR after all, or not a tracked author's
+                    # gone, not a PR after all, or not a tracked author's
+                    save.delete_task(session, task_id=task_id)
                     continue
                 tracked = tracked_id(self, session, parent.author_id)  # read with the task
                 saver = TaskSaver(self, kind, parent, task_id, task.created_at, tracked)

@@ -109,3 +109,26 @@ def test_big_ids_aware_times_and_json_lists_round_trip(tmp_path):
         assert sorted(github_ids) == [("alice", BIG + 1), ("bob", BIG + 3)]
         seen = seen_events(session, login="alice", ids=[BIG + 5, 1])
         assert seen == frozenset({BIG + 5})
+
+
+def test_a_row_just_inserted_holds_what_its_model_would_and_what_a_read_finds(tmp_path):
+    """upsert builds an inserted row without the model's __init__ (store/upsert.py): it holds
+    the values and the model's defaults, as Model(**values) would, and the same as the
+    database gives back for it."""
+    from contribbot.store.upsert import row_at
+
+    engine = open_database(db_url(tmp_path / "contrib.db"))
+    save_all(engine)
+    values = {"draft": True, "merged_at": AT}  # merged_by_label, files, timeline_at: defaults
+    with session_scope(engine) as session:  # the PR's row goes, and is saved anew
+        session.delete(session.get(PullRequest, BIG))
+    with session_scope(engine) as session:
+        row, inserted = row_at(session, PullRequest, {"issue_id": BIG}, values)
+        assert inserted
+        built = PullRequest(issue_id=BIG, **values)
+        assert row.model_dump() == built.model_dump()
+        assert row.__pydantic_fields_set__ == built.__pydantic_fields_set__
+        assert session.get(PullRequest, BIG) is row  # in the session, found without a read
+    with session_scope(engine) as session:
+        read = session.get(PullRequest, BIG)
+        assert read is not None and read.model_dump() == built.model_dump()

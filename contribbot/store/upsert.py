@@ -141,11 +141,12 @@ def assign(row: Any, values: dict[str, Any]) -> None:
 def _as_stored(model: type[Any], values: dict[str, Any]) -> Any:
     """`model(**values)` as just inserted, built as SQLAlchemy builds a row it reads (no
     __init__: no validation, no attribute events; SQLModel's __new__ still runs), the
-    model's defaults for the fields `values` leaves out; persistent once added."""
+    model's defaults for the fields `values` leaves out (a required one left out stays
+    unloaded, as __init__ leaves it); persistent once added."""
     row = inspect(model).class_manager.new_instance()
-    fields = _fields(model)
-    stored = {name: values[name] if name in values else fields[name]() for name in fields}
-    row.__dict__.update(stored)
+    defaults = _fields(model)
+    row.__dict__.update({name: make() for name, make in defaults.items() if name not in values})
+    row.__dict__.update(values)
     row.__pydantic_fields_set__ = set(values)
     make_transient_to_detached(row)
     return row
@@ -155,11 +156,12 @@ _FIELDS: dict[type[Any], dict[str, Callable[[], Any]]] = {}
 
 
 def _fields(model: type[Any]) -> dict[str, Callable[[], Any]]:
-    """Each field of `model` and how to make its default (a column with none: None)."""
+    """Each field of `model` with a default, and how to make it (as __init__ makes it)."""
     if model not in _FIELDS:
         _FIELDS[model] = {
             name: functools.partial(field.get_default, call_default_factory=True)
             for name, field in model.model_fields.items()
+            if not field.is_required()
         }
     return _FIELDS[model]
 

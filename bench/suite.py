@@ -4,6 +4,7 @@
     .venv/bin/python bench/suite.py --baseline 706afaa   # that revision first, then this one
     .venv/bin/python bench/suite.py -- -n 0              # extra pytest arguments after --
     .venv/bin/python bench/suite.py --per-test 30        # and the 30 costliest tests' CPU
+    .venv/bin/python bench/suite.py --workers 2 3 3 2    # xdist worker counts, in this order
 
 With --baseline REV, the revision is exported with `git archive` into a temporary directory,
 its code put first on PYTHONPATH (its own tests against its own contribbot, with this
@@ -15,7 +16,10 @@ it waited for (xdist workers, `python -m contribbot` subprocesses, Chromium). On
 2-core VM, wall time is mostly waiting for a core: the load average is printed before and
 after each run. With --per-test N, bench/cpu_per_test.py (a pytest plugin) records each test's
 CPU time, its setup apart, and the N costliest are printed, with what the processes spent
-outside any test (start-up, collection). Nothing here is asserted; this script only prints.
+outside any test (start-up, collection). With --workers, the working tree's suite runs once
+per count given (`-n N`; list a count twice, as in 2 3 3 2, to even out a machine whose load
+drifts), and the mean of each count is printed last. Nothing here is asserted; this script
+only prints.
 """
 
 from __future__ import annotations
@@ -168,9 +172,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--per-test", type=int, default=0, metavar="N", help="print the N costliest tests' CPU"
     )
+    parser.add_argument(
+        "--workers", type=int, nargs="+", metavar="N", help="run the suite with -n N for each N"
+    )
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     args = parser.parse_args(argv)
     timed = bool(args.per_test)
+    if args.workers:
+        return compare_workers(args.workers, args.pytest_args, args.top, args.per_test)
     runs: list[Run] = []
     if args.baseline:
         with tempfile.TemporaryDirectory(prefix="suite-baseline-") as tmp:
@@ -195,6 +204,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"CPU {after.cpu_s / before.cpu_s:.2f}x; {os.cpu_count()} cores"
         )
     return max(r.exit_code for r in runs)
+
+
+def compare_workers(counts: Sequence[int], extra: Sequence[str], top: int, per_test: int) -> int:
+    """The working tree's suite once per worker count, in the order given; the means last."""
+    runs: dict[int, list[Run]] = {}
+    for n in counts:
+        run = run_suite(
+            f"-n {n}", REPO_ROOT, dict(os.environ), [*extra, "-n", str(n)], per_test=bool(per_test)
+        )
+        report(run, top, per_test)
+        runs.setdefault(n, []).append(run)
+    for n, done in runs.items():
+        wall = sum(r.wall_s for r in done) / len(done)
+        cpu = sum(r.cpu_s for r in done) / len(done)
+        print(f"-n {n}: mean of {len(done)} run(s): wall {wall:.1f} s, CPU {cpu:.1f} s")
+    return max(r.exit_code for done in runs.values() for r in done)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,9 +28,8 @@ from contribbot.sync import Sync
 from contribbot.sync.backfill import backfill
 from contribbot.sync.plan import DONE
 
-# GETs of one item, still sent inside a transaction (left alone: the repository's check in
-# run.py's _ensure_repo, a missing parent in savers.py's ensure_issue); every other request
-# is a page of a walk
+# GETs of one item (a repository's first check, an issue a comment or a task needs): each
+# goes out between transactions too, watched in the test after the first
 ONE_ITEM = re.compile(r"/repos/[^/]+/[^/]+(/issues/\d+)?")
 
 
@@ -111,7 +111,59 @@ def test_no_walk_holds_the_write_lock_while_its_request_is_in_flight(
     else:  # history: searches, and the follow-ups they owe (an own PR's timeline)
         expected |= {"search", "timeline"}
     assert expected <= kinds, kinds  # every kind of walk was watched
-    assert [what for what, free in pages if not free] == []
+    assert [what for what, free in client.seen if not free] == []
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's write lock (BEGIN IMMEDIATE)")
+def test_an_issue_fetched_for_a_comment_or_a_review_holds_no_lock(tmp_path, hub):
+    """bob comments on an issue and approves a PR that no sync stored: the comment's stream
+    page needs the issue (savers.ensure_issue), the review's follow-up its PR. Before, both
+    were fetched inside the transaction that saved the page or picked the task."""
+    config = load(write_config(tmp_path, hub.base_url, users=["bob"], graphql="false"))
+    db = tmp_path / "contrib.db"
+    engine = worker_engine(config.database_url())
+    client = Probing(db, api_url=hub.base_url, token=TOKEN, backoff_factor=0.01)
+    assert Sync(engine=engine, client=client, config=config, clock=hub.now).run().exit_code == 0
+    with session_scope(engine) as session:
+        stored = {
+            n
+            for (n,) in session.execute(
+                text(
+                    "SELECT number FROM issue WHERE repo_id = "
+                    "(SELECT id FROM repository WHERE full_name = 'pytorch/pytorch')"
+                )
+            )
+        }
+    unknown = [
+        i
+        for i in hub.dataset.repos["pytorch/pytorch"].issues.values()
+        if i.number not in stored and i.user != "bob" and i.state == "open"
+    ]
+    issue = next(i for i in unknown if not i.is_pr)
+    pr = next(i for i in unknown if i.is_pr)
+    hub.advance(timedelta(hours=1))
+    comment = hub.add_comment("pytorch/pytorch", issue.number, "bob", "Happy to help here")
+    review = hub.add_review("pytorch/pytorch", pr.number, "bob", "APPROVED")
+    hub.advance(timedelta(hours=1))
+    client.seen.clear()
+
+    result = Sync(engine=engine, client=client, config=config, clock=hub.now).run()
+
+    assert result.exit_code == 0, result.errors
+    fetched = [what for what, _ in client.seen if re.fullmatch(r".*/issues/\d+", what)]
+    assert sorted(fetched) == sorted(
+        f"/repos/pytorch/pytorch/issues/{n}" for n in (issue.number, pr.number)
+    )
+    assert [what for what, free in client.seen if not free] == []
+    with session_scope(engine) as session:
+        saved = session.execute(
+            text(
+                "SELECT (SELECT count(*) FROM comment WHERE id = :c), "
+                "(SELECT count(*) FROM review WHERE id = :r)"
+            ),
+            {"c": comment.id, "r": review.id},
+        ).one()
+    assert tuple(saved) == (1, 1)
 
 
 def test_a_page_whose_checkpoint_another_worker_moved_meanwhile_is_not_kept(tmp_path):

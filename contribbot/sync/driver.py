@@ -22,7 +22,9 @@ from sqlmodel import Session
 
 from contribbot.config import Config
 from contribbot.github.client import GitHubClient, Response
+from contribbot.github.errors import NotFound
 from contribbot.github.graphql_transport import GraphQLTransport
+from contribbot.github.parse import IssueData
 from contribbot.store import save
 from contribbot.store.db import session_scope
 from contribbot.sync.fetch import Fetcher
@@ -167,6 +169,8 @@ class Driver:
         # a daemon poll loads at most this many history pages (and CHUNK_TIME of them),
         # then goes on with the poll; the next poll continues from the checkpoints
         self.history_budget = HistoryBudget.per_run(history_pages, self.now())
+        # issues fetched before a transaction, for the one that saves them (savers.py)
+        self.parents: dict[tuple[str, int], IssueData | NotFound] = {}
 
     def walk(
         self,

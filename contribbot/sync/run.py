@@ -50,6 +50,7 @@ from contribbot.sync.savers import (
     StreamSaver,
     TaskSaver,
     ensure_issue,
+    fetch_issue,
     on_issue,
     on_issue_comment,
     on_review_comment,
@@ -170,15 +171,21 @@ class Sync(Driver):
 
     def _ensure_repo(self, repo: str) -> None:
         """Check the repository once, set up its checkpoints; a renamed or transferred repo
-        stops here with one line (later, the items its pages list tell: refuse_moved)."""
+        stops here with one line (later, the items its pages list tell: refuse_moved). The
+        request goes out between two transactions, as a walk's do."""
+        url = self.client.full_url(f"/repos/{repo}")
         with self.session() as session:
             if save.get_state(session, key=f"repo:{repo}:meta") is not None:
                 return
-            self.progress.phase(f"{repo}: checking the repository")
-            response = self.fetch.get(session, self.client.full_url(f"/repos/{repo}"))
-            answered = response.data or {}
-            if answered and str(answered["full_name"]).lower() != repo.lower():
-                raise RepoMoved(repo, str(answered["full_name"]))
+            etag = self.fetch.etag(session, url)
+        self.progress.phase(f"{repo}: checking the repository")
+        response = self.client.get(url, etag=etag)
+        answered = response.data or {}
+        if answered and str(answered["full_name"]).lower() != repo.lower():
+            raise RepoMoved(repo, str(answered["full_name"]))
+        with self.session() as session:
+            if save.get_state(session, key=f"repo:{repo}:meta", locked=True) is not None:
+                return  # another worker checked it meanwhile
             row = _repository_row(session, repo, answered.get("id"))
             if answered:
                 row.github_id, row.html_url = answered["id"], answered["html_url"]
@@ -251,24 +258,32 @@ class Sync(Driver):
             with self.session() as session:
                 # what the streams owe first; the history's follow-ups within its budget
                 task = save.next_task(session, repo=repo, later=HISTORY_TASKS)
-                if task is not None and task.kind in HISTORY_TASKS:
-                    if self.history_budget.left(self.now()):
-                        self.history_budget.take()
-                    else:
-                        task = None
+                history = task is not None and task.kind in HISTORY_TASKS
+                if history and not self.history_budget.left(self.now()):
+                    task = None
                 if task is None:
                     return
                 task_id, kind, number = task.id, TASKS[task.kind], task.number
-                self.progress.step(f"{repo}: {task.kind} of #{number}")
-                parent = self._parent(session, repo, number)
-                if parent is None or not kind.wanted(self, session, parent):
-                    # gone, not a PR after all, or not a tracked author's
-                    save.delete_task(session, task_id=task_id)
-                    continue
-                tracked = tracked_id(self, session, parent.author_id)  # read with the task
-                saver = TaskSaver(self, kind, parent, task_id, task.created_at, tracked)
-                walk = ListWalk(kind.path.format(repo=repo, number=number), self.client.per_page)
-                first = self.first_request(session, walk)  # its ETag, read with the task
+                unfetched = (repo, number) not in self.parents and not save.find_issue(
+                    session, repo=repo, number=number
+                )
+                if not unfetched:
+                    if history:
+                        self.history_budget.take()
+                    self.progress.step(f"{repo}: {task.kind} of #{number}")
+                    parent = self._parent(session, repo, number)
+                    if parent is None or not kind.wanted(self, session, parent):
+                        # gone, not a PR after all, or not a tracked author's
+                        save.delete_task(session, task_id=task_id)
+                        continue
+                    tracked = tracked_id(self, session, parent.author_id)  # read with the task
+                    saver = TaskSaver(self, kind, parent, task_id, task.created_at, tracked)
+                    path = kind.path.format(repo=repo, number=number)
+                    walk = ListWalk(path, self.client.per_page)
+                    first = self.first_request(session, walk)  # its ETag, read with the task
+            if unfetched:  # its issue first, with no transaction open; then pick again
+                self.parents[(repo, number)] = fetch_issue(self, repo, number)
+                continue
             try:
                 self.walk(repo, walk, saver, first=first)
             except NotFound:

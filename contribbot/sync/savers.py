@@ -7,7 +7,7 @@ against what is stored, what to keep and which follow-up fetch is owed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +17,7 @@ from contribbot.activity.history import save_timeline_page
 from contribbot.github.errors import NotFound, RepoMoved
 from contribbot.github.parse import (
     CommentData,
+    IssueData,
     item_repo,
     parse_event,
     parse_issue,
@@ -43,14 +44,36 @@ REVIEW_EVENTS = frozenset({"PullRequestReviewEvent", "PullRequestReviewCommentEv
 
 
 def ensure_issue(d: Driver, session: Session, repo: str, number: int) -> Issue:
-    """The stored issue or PR, fetched (one request) when it is not stored yet."""
+    """The stored issue or PR; one not stored yet is saved from what `prefetch_issues`
+    fetched before the transaction (fetched here, one request, only if it was not)."""
+    fetched = d.parents.pop((repo, number), None)
     issue = save.find_issue(session, repo=repo, number=number)
     if issue is not None:
         return issue
-    response = d.client.get(d.client.full_url(f"/repos/{repo}/issues/{number}"))
-    return save.save_issue(
-        session, data=parse_issue(response.data), merged_labels=d.merged_labels(repo)
-    )
+    data = fetch_issue(d, repo, number) if fetched is None else fetched
+    if isinstance(data, NotFound):
+        raise data
+    return save.save_issue(session, data=data, merged_labels=d.merged_labels(repo))
+
+
+def prefetch_issues(d: Driver, repo: str, numbers: Collection[int]) -> None:
+    """Fetch the issues among `numbers` not stored yet, with no transaction open (a wait
+    on GitHub holds no lock), for `ensure_issue` to save in the page's transaction."""
+    if not numbers:
+        return
+    with d.session() as session:
+        stored = {n for n in numbers if save.find_issue(session, repo=repo, number=n)}
+    for number in sorted(set(numbers) - stored):
+        d.parents[(repo, number)] = fetch_issue(d, repo, number)
+
+
+def fetch_issue(d: Driver, repo: str, number: int) -> IssueData | NotFound:
+    """One issue or PR from GitHub (one request); NotFound when it is gone."""
+    try:
+        response = d.client.get(d.client.full_url(f"/repos/{repo}/issues/{number}"))
+    except NotFound as gone:
+        return gone
+    return parse_issue(response.data)
 
 
 def tracked_id(d: Driver, session: Session, account_id: int | None) -> bool:
@@ -91,6 +114,16 @@ class StreamSaver(PageSaver):
     d: Driver
     repo: str
     handler: _Handler
+
+    def prepare(self, items: tuple[Item, ...]) -> tuple[Item, ...]:
+        """A tracked user's comment on an issue not stored yet needs that issue: fetched
+        here, before the page's transaction."""
+        parse = _COMMENT_PARSERS.get(self.handler)
+        if parse is not None and items:
+            refuse_moved(self.repo, items)  # not another repo's issues
+            wanted = {c.number for c in map(parse, items) if self.d.tracked(c.author)}
+            prefetch_issues(self.d, self.repo, wanted)
+        return items
 
     def vet(self, items: tuple[Item, ...]) -> None:
         """Items naming another repo: nothing of the page is used (refuse_moved)."""
@@ -157,6 +190,12 @@ def _on_comment(d: Driver, session: Session, repo: str, data: CommentData) -> in
     assert parent is not None
     save.save_comment(session, data=data, issue_id=parent.id)
     return 1
+
+
+_COMMENT_PARSERS: dict[_Handler, Callable[[Item], CommentData]] = {
+    on_issue_comment: parse_issue_comment,
+    on_review_comment: parse_review_comment,
+}
 
 
 # -- a user's public events ---------------------------------------------------------------

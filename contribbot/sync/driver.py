@@ -238,8 +238,7 @@ class Driver:
         """The ETag to send with `request` (a conditional REST GET), read before it is sent."""
         if request.query is not None or not request.conditional:
             return None
-        url = self.client.full_url(request.path, request.params)
-        return save.get_etag(session, key=self.client.cache_key(url))
+        return self.fetch.etag(session, self.client.full_url(request.path, request.params))
 
     def _page(self, request: Request, etag: str | None) -> Page:
         """Send `request` (no transaction is open: the client may wait out a rate limit)."""

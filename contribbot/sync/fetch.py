@@ -16,15 +16,12 @@ from contribbot.store.db import session_scope
 
 
 class Fetcher:
-    """GETs whose ETags live in the database, saved in the caller's transaction."""
+    """Conditional GETs: the ETag is read in one transaction, the request sent with none
+    open, and the new ETag kept in the transaction that saves what the answer brought."""
 
     def __init__(self, client: GitHubClient, clock: Callable[[], datetime]) -> None:
         self.client = client
         self.now = clock
-
-    def get(self, session: Session, url: str, *, resource: str = "core") -> Response:
-        """GET `url`, sending If-None-Match when an ETag is stored for it."""
-        return self.client.get(url, etag=self.etag(session, url), resource=resource)
 
     def etag(self, session: Session, url: str) -> str | None:
         """The ETag stored for `url`, if any."""

@@ -1,19 +1,27 @@
 """The HTML report in a real headless Chromium: escaped text, chart, summary, print layout.
 
-Needs Debian's `chromium` package (`apt-get install -y chromium`); CI installs it.
+Needs Debian's `chromium` package (`apt-get install -y chromium`); CI installs it. One
+Chromium serves the whole module: driven over the DevTools protocol on a pipe
+(`--remote-debugging-pipe`), each check opens its page in a tab of its own, at the window
+size it asks for (a launch costs about a second of CPU; a tab, a few hundredths).
 """
 
 from __future__ import annotations
 
-import html
+import base64
+import fcntl
 import json
+import os
 import re
+import select
 import shutil
 import struct
 import subprocess
+from collections.abc import Iterator
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from report_fixtures import DANGEROUS_TITLE, cohort_report, empty_week_report
@@ -32,32 +40,147 @@ pytestmark = [
 ]
 
 
-def chromium(workdir: Path, page: Path, *args: str) -> str:
-    """Run headless Chromium on a local page and return its stdout."""
-    assert CHROMIUM is not None
-    command = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
-        f"--user-data-dir={workdir / 'profile'}",
-        *args,
-        page.as_uri(),
-    ]
-    done = subprocess.run(
-        command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
+class Browser:
+    """A headless Chromium, driven over the DevTools protocol: JSON messages ending in a
+    NUL byte, commands written to its fd 3, answers and events read from its fd 4."""
+
+    def __init__(self, workdir: Path) -> None:
+        assert CHROMIUM is not None
+        commands_r, commands_w = os.pipe()
+        answers_r, answers_w = os.pipe()
+        # above the descriptors the child's dup2 writes to (3 and 4), closed on exec
+        theirs = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in (commands_r, answers_w)]
+        os.close(commands_r)
+        os.close(answers_w)
+        self.log = workdir / "chromium.log"
+
+        def wire() -> None:  # in the child, before exec: only dup2 (no locks)
+            os.dup2(theirs[0], 3)
+            os.dup2(theirs[1], 4)
+
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [
+                    CHROMIUM,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--no-first-run",
+                    "--disable-sync",
+                    f"--user-data-dir={workdir / 'profile'}",
+                    "--remote-debugging-pipe",
+                    "about:blank",
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                preexec_fn=wire,  # noqa: PLW1509 (the fixture's thread; dup2 only)
+                pass_fds=(3, 4),
+            )
+        for fd in theirs:
+            os.close(fd)
+        self._send, self._answers = commands_w, answers_r
+        self._buffer, self._events, self._last = b"", [], 0
+
+    def call(self, method: str, session: str | None = None, **params: Any) -> dict[str, Any]:
+        """Send one command (to a tab's `session`, or to the browser) and return its result."""
+        self._last += 1
+        message: dict[str, Any] = {"id": self._last, "method": method, "params": params}
+        if session is not None:
+            message["sessionId"] = session
+        os.write(self._send, json.dumps(message).encode() + b"\0")
+        while True:
+            answer = self._read()
+            if answer.get("id") == self._last:
+                assert "error" not in answer, f"{method}: {answer['error']}"
+                return dict(answer["result"])
+            self._events.append(answer)
+
+    def _read(self) -> dict[str, Any]:
+        while b"\0" not in self._buffer:
+            ready, _, _ = select.select([self._answers], [], [], TIMEOUT_SECONDS)
+            chunk = os.read(self._answers, 1 << 16) if ready else b""
+            assert chunk, f"chromium went silent: {self.log.read_text(errors='replace')[-2000:]}"
+            self._buffer += chunk
+        message, self._buffer = self._buffer.split(b"\0", 1)
+        return dict(json.loads(message))
+
+    def _event(self, method: str, session: str) -> None:
+        """Wait for the tab's event `method`; the tab's earlier events are dropped."""
+        wanted = {"method": method, "sessionId": session}
+        while not any(wanted.items() <= event.items() for event in self._events):
+            self._events.append(self._read())
+        self._events = [e for e in self._events if e.get("sessionId") != session]
+
+    def open(self, page: Path, width: int, height: int) -> str:
+        """A new tab of `width` x `height` CSS pixels (no scroll bars), once `page` has
+        loaded and its fonts are ready; returns the tab's session."""
+        target = self.call("Target.createTarget", url="about:blank")["targetId"]
+        tab = str(self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"])
+        self.call("Page.enable", tab)
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            tab,
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+        self.call("Emulation.setScrollbarsHidden", tab, hidden=True)
+        self.call("Page.navigate", tab, url=page.as_uri())
+        self._event("Page.loadEventFired", tab)
+        self.evaluate(tab, "document.fonts.ready.then(() => true)")
+        return tab
+
+    def evaluate(self, tab: str, expression: str) -> Any:
+        """The value of a JavaScript expression in the tab (awaited if a promise). DevTools'
+        evaluation is not the page's: the report's Content-Security-Policy still forbids
+        the page any script of its own."""
+        done = self.call(
+            "Runtime.evaluate", tab, expression=expression, returnByValue=True, awaitPromise=True
+        )
+        assert "exceptionDetails" not in done, done["exceptionDetails"]
+        return done["result"].get("value")
+
+    def screenshot(self, tab: str, path: Path) -> Path:
+        """The tab's window as a PNG at `path`."""
+        path.write_bytes(base64.b64decode(self.call("Page.captureScreenshot", tab)["data"]))
+        return path
+
+    def pdf(self, tab: str, path: Path) -> Path:
+        """The tab printed (print media, no header or footer) to a PDF at `path`."""
+        done = self.call("Page.printToPDF", tab, displayHeaderFooter=False)
+        path.write_bytes(base64.b64decode(done["data"]))
+        return path
+
+    def close(self) -> None:
+        """Quit Chromium (killed if it does not within the timeout)."""
+        try:
+            self.call("Browser.close")
+            self.process.wait(timeout=TIMEOUT_SECONDS)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+            os.close(self._send)
+            os.close(self._answers)
+
+
+DOM = "document.documentElement.outerHTML"
 
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("browser")
+
+
+@pytest.fixture(scope="module")
+def browser(workdir: Path) -> Iterator[Browser]:
+    running = Browser(workdir)
+    yield running
+    running.close()
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +191,9 @@ def cohort_page(workdir: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def dom(workdir: Path, cohort_page: Path) -> str:
-    return chromium(workdir, cohort_page, "--dump-dom")
+def dom(browser: Browser, cohort_page: Path) -> str:
+    """The cohort report's DOM as Chromium parsed it (what `--dump-dom` prints)."""
+    return str(browser.evaluate(browser.open(cohort_page, 1200, 900), DOM))
 
 
 class DomText(HTMLParser):
@@ -125,11 +249,8 @@ def test_summary_table_has_a_row_per_user(dom: str):
     assert parsed.summary_rows[0][-2:] == ["17 (+2)", "5 weeks"]
 
 
-def test_screenshot_renders(workdir: Path, cohort_page: Path):
-    shot = workdir / "cohort.png"
-    chromium(
-        workdir, cohort_page, "--hide-scrollbars", "--window-size=1100,2600", f"--screenshot={shot}"
-    )
+def test_screenshot_renders(browser: Browser, workdir: Path, cohort_page: Path):
+    shot = browser.screenshot(browser.open(cohort_page, 1100, 2600), workdir / "cohort.png")
     assert _png_size(shot) == (1100, 2600)
 
 
@@ -137,20 +258,8 @@ def test_screenshot_renders(workdir: Path, cohort_page: Path):
 
 VIEWPORTS = (400, 1200)
 LONG_WORD = "torch.nn.functional." * 12  # a title without a place to break
-# Headless Chromium will not make a window narrower than 500 px, so the report is measured
-# in an iframe of the exact width (its own viewport); the probe script is in the wrapper
-# page, not in the report, whose Content-Security-Policy forbids scripts.
-PROBE = """<!DOCTYPE html><html><body style="margin:0">
-<iframe id="report" src="{src}" style="width:{width}px;height:900px;border:0"></iframe>
-<script>
-report.addEventListener("load", () => {{
-  const view = report.contentWindow, doc = report.contentDocument.documentElement;
-  const out = document.createElement("pre");
-  out.id = "probe";
-  out.textContent = JSON.stringify({{scrollWidth: doc.scrollWidth, width: view.innerWidth}});
-  document.body.append(out);
-}});
-</script></body></html>"""
+# the window's own width (DevTools' device metrics) and how wide the page lays out in it
+MEASURE = "({scrollWidth: document.documentElement.scrollWidth, width: window.innerWidth})"
 
 
 @pytest.fixture(scope="module")
@@ -172,29 +281,17 @@ def _png_size(shot: Path) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("width", VIEWPORTS)
-def test_nothing_is_wider_than_the_window(workdir: Path, phone_page: Path, width: int):
-    probe = workdir / f"probe-{width}.html"
-    probe.write_text(PROBE.format(src=phone_page.name, width=width), encoding="utf-8")
-    dom = chromium(
-        workdir, probe, "--allow-file-access-from-files", "--virtual-time-budget=5000", "--dump-dom"
-    )
-    found = re.search(r'<pre id="probe">(.*?)</pre>', dom)
-    assert found, dom[-2000:]
-    measured = json.loads(html.unescape(found[1]))
+def test_nothing_is_wider_than_the_window(browser: Browser, phone_page: Path, width: int):
+    measured = browser.evaluate(browser.open(phone_page, width, 900), MEASURE)
     assert measured["width"] == width
     assert measured["scrollWidth"] <= measured["width"], measured
 
 
 @pytest.mark.parametrize("width", VIEWPORTS)
-def test_screenshots_at_phone_and_desktop_width(workdir: Path, phone_page: Path, width: int):
-    shot = workdir / f"phone-{width}.png"
-    chromium(
-        workdir,
-        phone_page,
-        "--hide-scrollbars",
-        f"--window-size={width},1800",
-        f"--screenshot={shot}",
-    )
+def test_screenshots_at_phone_and_desktop_width(
+    browser: Browser, workdir: Path, phone_page: Path, width: int
+):
+    shot = browser.screenshot(browser.open(phone_page, width, 1800), workdir / f"phone-{width}.png")
     assert _png_size(shot) == (width, 1800)
 
 
@@ -206,35 +303,26 @@ def test_a_phone_gets_cards_and_charts_that_scale():
     assert "svg.history { max-width: 100%; height: auto; }" in page  # with its viewBox
 
 
-def test_each_user_prints_on_its_own_page(workdir: Path):
+def test_each_user_prints_on_its_own_page(browser: Browser, workdir: Path):
     # three small sections share two pages unless the print rule splits them
     report = empty_week_report()
     carol = report.users[0]
     users = tuple(replace(carol, login=name) for name in ("carol", "dave", "erin"))
     page = workdir / "three-users.html"
     page.write_text(render_html(replace(report, users=users)), encoding="utf-8")
-    pdf = workdir / "three-users.pdf"
-    chromium(workdir, page, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
+    pdf = browser.pdf(browser.open(page, 1200, 900), workdir / "three-users.pdf")
     pages = re.findall(rb"/Type\s*/Page\b", pdf.read_bytes())
     assert len(pages) == len(users)
 
 
-SUMMARY_PROBE = PROBE.replace(
-    "scrollWidth: doc.scrollWidth, width: view.innerWidth",
-    "inner: report.contentDocument.querySelector('.summary').parentElement.scrollWidth, "
-    "box: report.contentDocument.querySelector('.summary').parentElement.clientWidth",
+SUMMARY = (
+    "(box => ({inner: box.scrollWidth, box: box.clientWidth}))"
+    "(document.querySelector('.summary').parentElement)"
 )
 
 
 def test_the_summary_fits_a_desktop_window_without_its_own_scroll_bar(
-    workdir: Path, cohort_page: Path
+    browser: Browser, cohort_page: Path
 ):
-    probe = workdir / "summary-1200.html"
-    probe.write_text(SUMMARY_PROBE.format(src=cohort_page.name, width=1200), encoding="utf-8")
-    dom = chromium(
-        workdir, probe, "--allow-file-access-from-files", "--virtual-time-budget=5000", "--dump-dom"
-    )
-    found = re.search(r'<pre id="probe">(.*?)</pre>', dom)
-    assert found, dom[-2000:]
-    measured = json.loads(html.unescape(found[1]))
+    measured = browser.evaluate(browser.open(cohort_page, 1200, 900), SUMMARY)
     assert measured["inner"] <= measured["box"], measured  # eleven columns, no scrolling

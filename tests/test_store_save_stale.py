@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from contribbot.github.parse import CommentData, IssueData, ReviewData
-from contribbot.store import save
+from contribbot.store import save, tasks
 from contribbot.store.db import open_database, session_scope
 from contribbot.store.models import Comment, Issue, PullRequest, Review, SyncTask
 
@@ -353,9 +353,9 @@ def test_delete_task_keeps_a_task_owed_again_since_the_walk_began(tmp_path: Path
     with session_scope(engine) as session:
         save.enqueue(session, kind="comments", repo=PR.repo, number=PR.number, now=T2)
     with session_scope(engine) as session:
-        save.delete_task(session, task_id=task_id, owed_at=owed_at)
+        tasks.delete_task(session, task_id=task_id, owed_at=owed_at)
     with session_scope(engine) as session:
         assert session.exec(select(SyncTask.id, SyncTask.created_at)).all() == [(task_id, T2)]
-        save.delete_task(session, task_id=task_id, owed_at=T2)
+        tasks.delete_task(session, task_id=task_id, owed_at=T2)
     with session_scope(engine) as session:
         assert session.exec(select(SyncTask)).all() == []

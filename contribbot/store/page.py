@@ -30,9 +30,11 @@ def read_page(
     issues: Iterable[IssueData] = (),
     comments: Iterable[CommentData] = (),
     reviews: Iterable[ReviewData] = (),
+    parents: bool = True,
 ) -> None:
     """Read the stored rows of a page's issues/PRs, comments and reviews and of their
-    authors, a statement per table (see the module's docstring)."""
+    authors, a statement per table (see the module's docstring). `parents` False: the
+    comments' issue is in hand (a follow-up list of one item), not read by number."""
     issues, comments, reviews = list(issues), list(comments), list(reviews)
     people = [(i.author, i.author_id) for i in issues]
     people += [(c.author, c.author_id) for c in comments]
@@ -41,9 +43,9 @@ def read_page(
     for items in _by_repo(issues):
         rid = repo_id(session, full_name=items[0].repo)
         _read_issues(session, rid, items)
-    for parents in _by_repo(comments):  # what a comment is saved under (unlocked, as read)
-        rid = repo_id(session, full_name=parents[0].repo)
-        numbers = [c.number for c in parents]
+    for under in _by_repo(comments) if parents else ():  # what a comment is saved under
+        rid = repo_id(session, full_name=under[0].repo)  # (unlocked, as find_issue reads)
+        numbers = [c.number for c in under]
         identity.read_numbers(session, repo_id=rid, numbers=numbers, locked=False)
     held.read(session, Comment, [c.id for c in comments], locked=True)
     held.read(session, Review, [r.id for r in reviews], locked=True)

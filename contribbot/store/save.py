@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, bindparam, case, delete
+from sqlalchemy import bindparam
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
 from contribbot.github.parse import CommentData, IssueData, ReviewData
-from contribbot.store import held, identity
+from contribbot.store import held, identity, tasks
 from contribbot.store.accounts import account_id
 from contribbot.store.models import (
     Account,
@@ -30,6 +29,7 @@ from contribbot.store.models import (
 )
 from contribbot.store.upsert import (
     Newer,
+    core,
     insert_all,
     insert_new,
     insert_or_set,
@@ -39,7 +39,6 @@ from contribbot.store.upsert import (
 )
 
 _REPO_CACHE = "contribbot.repos"
-_LOGINS = "contribbot.logins"  # session.info: {account row id: login}, read along the way
 # engine -> {lower-case full name: row id} of the repository rows read (see _repo_id)
 _KNOWN_REPOS: WeakKeyDictionary[Any, dict[str, int]] = WeakKeyDictionary()
 DISMISSED = "DISMISSED"  # a review's state once dismissed, for good
@@ -292,55 +291,11 @@ def enqueue(session: Session, *, kind: str, repo: str, number: int, now: datetim
     insert_or_set(session, SyncTask, values, ["kind", "repo_id", "number"], ["created_at"])
 
 
-@dataclass(frozen=True)
-class OwedTask:
-    """A follow-up fetch owed (a sync_task row, as read): done with delete_task."""
-
-    id: int
-    kind: str
-    number: int
-    created_at: datetime
-
-
 def next_task(
     session: Session, *, repo: str, skip: Iterable[str] = (), later: Iterable[str] = ()
-) -> OwedTask | None:
-    """The oldest follow-up fetch owed in `repo` of a kind not in `skip`; one of a kind in
-    `later` only when no other kind is owed. Its issue/PR and its author's login come in the
-    same statement, for find_issue and account_login to answer without one (the task itself
-    as plain values: only the issue is an ORM row)."""
-    rid = repo_id(session, full_name=repo)
-    query = _next_task_query(tuple(skip), tuple(later))
-    found = session.execute(query, {"repo_id": rid}).first()
-    if found is None:
-        return None
-    task_id, kind, number, owed_at, issue, login = found
-    identity.found(session, repo_id=rid, number=number, row=issue)
-    if issue is not None and issue.author_id is not None and login is not None:
-        session.info.setdefault(_LOGINS, {})[issue.author_id] = login
-    return OwedTask(task_id, kind, number, owed_at)
-
-
-@functools.cache
-def _next_task_query(skip: tuple[str, ...], later: tuple[str, ...]) -> Any:
-    """One statement object per (skip, later): SQLAlchemy caches its compiled form. The task
-    is picked first (a subquery over the repo's tasks alone), then joined with its issue and
-    author: joined first, every owed task was looked up in issue and account to keep one."""
-    tasks = _TASKS.c
-    pick = select(tasks.id).where(tasks.repo_id == bindparam("repo_id"))
-    if skip:
-        pick = pick.where(tasks.kind.not_in(skip))
-    if later:
-        pick = pick.order_by(case((tasks.kind.in_(later), 1), else_=0))
-    pick = pick.order_by(tasks.id).limit(1)
-    parent = (col(Issue.repo_id) == tasks.repo_id) & (col(Issue.number) == tasks.number)
-    return (
-        core_select(tasks.id, tasks.kind, tasks.number, tasks.created_at, Issue, col(Account.login))
-        .select_from(_TASKS)
-        .outerjoin(Issue, parent)
-        .outerjoin(Account, col(Account.id) == col(Issue.author_id))
-        .where(tasks.id == pick.scalar_subquery())
-    )
+) -> tasks.OwedTask | None:
+    """The oldest follow-up fetch owed in `repo` (see store/tasks.py's pick)."""
+    return tasks.pick(session, repo_id=repo_id(session, full_name=repo), skip=skip, later=later)
 
 
 _LOGIN = select(col(Account.login)).where(col(Account.id) == bindparam("id"))
@@ -348,32 +303,10 @@ _LOGIN = select(col(Account.login)).where(col(Account.id) == bindparam("id"))
 
 def account_login(session: Session, *, account_id: int) -> str | None:
     """The login of the account with this row id (None: no such row)."""
-    known: dict[int, str] = session.info.get(_LOGINS, {})
+    known: dict[int, str] = session.info.get(tasks.LOGINS, {})
     if account_id in known:
         return known[account_id]
     return session.scalars(_LOGIN, {"id": account_id}).first()
-
-
-_TASKS = SyncTask.__table__  # type: ignore[attr-defined]
-_DELETE_TASK = delete(_TASKS).where(_TASKS.c.id == bindparam("id"))  # Core: no session sync
-_DELETE_TASK_OWED = _DELETE_TASK.where(_TASKS.c.created_at == bindparam("owed_at"))
-
-
-def delete_task(session: Session, *, task_id: int, owed_at: datetime | None = None) -> None:
-    """A follow-up fetch is done: the one owed at `owed_at` (when the walk began), if given;
-    owed again since (another worker's enqueue), it stays for another walk."""
-    if owed_at is None:
-        core(session).execute(_DELETE_TASK, {"id": task_id})
-    else:
-        core(session).execute(_DELETE_TASK_OWED, {"id": task_id, "owed_at": owed_at})
-
-
-def core(session: Session) -> Connection:
-    """The session's connection, for a Core statement (no ORM execution around it: half
-    the cost of session.execute), once the session's pending changes are flushed, as
-    session.execute would flush them."""
-    session.flush()
-    return session.connection()
 
 
 def pending_tasks(session: Session, *, repo: str) -> int:

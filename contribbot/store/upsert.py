@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Table, inspect
+from sqlalchemy import Connection, Table, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -58,6 +58,27 @@ def insert_or_set(
     held = session.identity_map.get(mapper.identity_key_from_primary_key(list(found)))
     for name in changed if held is not None else ():
         set_committed_value(held, name, values[name])
+
+
+def core(session: Session) -> Connection:
+    """The session's connection, for a Core statement (no ORM execution around it: half
+    the cost of session.execute), once the session's pending changes are flushed, as
+    session.execute would flush them."""
+    session.flush()
+    return session.connection()
+
+
+def loaded(session: Session, model: type[Any], values: dict[str, Any]) -> Any:
+    """The session's row of `model` holding `values` (every column, as a Core statement
+    read them): the one it holds already (as an ORM read would find it), else one built as
+    SQLAlchemy builds a row it reads and added (no ORM loading)."""
+    mapper = inspect(model)
+    key = mapper.identity_key_from_primary_key([values[c.key] for c in mapper.primary_key])
+    row = session.identity_map.get(key)
+    if row is None:
+        row = _as_stored(model, values)
+        session.add(row)
+    return row
 
 
 def dialect_of(session: Session) -> str:

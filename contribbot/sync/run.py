@@ -31,7 +31,7 @@ from contribbot.github.errors import (
     RepoMoved,
     WaitInterrupted,
 )
-from contribbot.store import save
+from contribbot.store import save, tasks
 from contribbot.store.accounts import github_id_of
 from contribbot.store.keys import failed_key, failure_key, synced_key
 from contribbot.store.models import Issue, Repository
@@ -43,7 +43,7 @@ from contribbot.sync.driver import (
     spend_since,
     usage_mark,
 )
-from contribbot.sync.plan import EventWalk, ListWalk, StreamWalk, stream_start
+from contribbot.sync.plan import EventWalk, ListWalk, Request, StreamWalk, stream_start
 from contribbot.sync.savers import (
     TASKS,
     EventSaver,
@@ -253,43 +253,54 @@ class Sync(Driver):
     # -- follow-up fetches -------------------------------------------------------------
 
     def _drain(self, repo: str) -> None:
+        # picked in the transaction that finished the walk before (one transaction a task)
+        picks: list[_Job | int | None] = []
         while True:
             self.check_stop()
-            with self.session() as session:
-                # what the streams owe first; the history's follow-ups within its budget
-                task = save.next_task(session, repo=repo, later=HISTORY_TASKS)
-                history = task is not None and task.kind in HISTORY_TASKS
-                if history and not self.history_budget.left(self.now()):
-                    task = None
-                if task is None:
-                    return
-                task_id, kind, number = task.id, TASKS[task.kind], task.number
-                unfetched = (repo, number) not in self.parents and not save.find_issue(
-                    session, repo=repo, number=number
-                )
-                if not unfetched:
-                    if history:
-                        self.history_budget.take()
-                    self.progress.step(f"{repo}: {task.kind} of #{number}")
-                    parent = self._parent(session, repo, number)
-                    if parent is None or not kind.wanted(self, session, parent):
-                        # gone, not a PR after all, or not a tracked author's
-                        save.delete_task(session, task_id=task_id)
-                        continue
-                    tracked = tracked_id(self, session, parent.author_id)  # read with the task
-                    saver = TaskSaver(self, kind, parent, task_id, task.created_at, tracked)
-                    path = kind.path.format(repo=repo, number=number)
-                    walk = ListWalk(path, self.client.per_page)
-                    first = self.first_request(session, walk)  # its ETag, read with the task
-            if unfetched:  # its issue first, with no transaction open; then pick again
-                self.parents[(repo, number)] = fetch_issue(self, repo, number)
-                continue
-            try:
-                self.walk(repo, walk, saver, first=first)
-            except NotFound:
-                log.info("%s#%d: not found; skipping", repo, number)
+            if not picks:
                 with self.session() as session:
-                    save.delete_task(session, task_id=task_id)
+                    picks.append(self._pick(session, repo))
+            job = picks.pop()
+            if job is None:
+                return
+            if isinstance(job, int):  # its issue first, with no transaction open; pick again
+                self.parents[(repo, job)] = fetch_issue(self, repo, job)
+                continue
+            job.saver.then = lambda session: picks.append(self._pick(session, repo))
+            try:
+                self.walk(repo, job.walk, job.saver, first=job.first)
+            except NotFound:
+                log.info("%s#%d: not found; skipping", repo, job.number)
+                with self.session() as session:
+                    tasks.delete_task(session, task_id=job.saver.task.id)
+
+    def _pick(self, session: Session, repo: str) -> _Job | int | None:
+        """The next follow-up fetch to walk, read in `session`: what the streams owe first,
+        the history's within its budget; a task no longer worth a request is dropped on the
+        way. The number of its issue when that must be fetched first (with no transaction
+        open); None when nothing (more) is owed."""
+        while True:
+            task = save.next_task(session, repo=repo, later=HISTORY_TASKS)
+            history = task is not None and task.kind in HISTORY_TASKS
+            if task is None or (history and not self.history_budget.left(self.now())):
+                return None
+            kind, number = TASKS[task.kind], task.number
+            if (repo, number) not in self.parents and not save.find_issue(
+                session, repo=repo, number=number
+            ):
+                return number
+            if history:
+                self.history_budget.take()
+            self.progress.step(f"{repo}: {task.kind} of #{number}")
+            parent = self._parent(session, repo, number)
+            if parent is None or not kind.wanted(self, session, parent):
+                # gone, not a PR after all, or not a tracked author's
+                tasks.delete_task(session, task_id=task.id)
+                continue
+            tracked = tracked_id(self, session, parent.author_id)  # read with the task
+            saver = TaskSaver(self, kind, parent, task, tracked)
+            walk = ListWalk(kind.path.format(repo=repo, number=number), self.client.per_page)
+            return _Job(number, walk, saver, self.first_request(session, walk))  # its ETag
 
     def _parent(self, session: Session, repo: str, number: int) -> Issue | None:
         try:
@@ -311,6 +322,17 @@ class Sync(Driver):
                 save.set_state(
                     session, key=f"ratelimit:{resource}", value=json.dumps(value), now=self.now()
                 )
+
+
+@dataclass
+class _Job:
+    """A follow-up fetch picked: its issue's number, its list, how to save it, and its
+    first request with the ETag to send (read with the task)."""
+
+    number: int
+    walk: ListWalk
+    saver: TaskSaver
+    first: tuple[Request, str | None] | None
 
 
 def _stream_key(repo: str, name: str) -> str:

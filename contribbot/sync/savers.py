@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlmodel import Session
 
@@ -26,9 +25,10 @@ from contribbot.github.parse import (
     parse_review,
     parse_review_comment,
 )
-from contribbot.store import save
-from contribbot.store.models import Issue, Repository
+from contribbot.store import save, tasks
+from contribbot.store.models import Issue
 from contribbot.store.page import read_page
+from contribbot.store.tasks import OwedTask
 from contribbot.sync.driver import Driver, PageSaver
 from contribbot.sync.plan import (
     SAVE,
@@ -238,7 +238,8 @@ class EventSaver(PageSaver):
 # -- follow-up lists of one item ----------------------------------------------------------
 
 
-_ListSave = Callable[[Driver, Session, Issue, tuple[Item, ...]], int]
+# (the driver, the page's transaction, the repository's stored name, the parent, the page)
+_ListSave = Callable[[Driver, Session, str, Issue, tuple[Item, ...]], int]
 
 
 def keep_comment(d: Driver, session: Session, parent: Issue, data: CommentData) -> bool:
@@ -246,7 +247,9 @@ def keep_comment(d: Driver, session: Session, parent: Issue, data: CommentData) 
     return d.tracked(data.author) or tracked_id(d, session, parent.author_id)
 
 
-def _save_reviews(d: Driver, session: Session, parent: Issue, items: tuple[Item, ...]) -> int:
+def _save_reviews(
+    d: Driver, session: Session, repo: str, parent: Issue, items: tuple[Item, ...]
+) -> int:
     reviews = [parse_review(obj) for obj in items]
     read_page(session, reviews=reviews)
     for data in reviews:
@@ -255,9 +258,11 @@ def _save_reviews(d: Driver, session: Session, parent: Issue, items: tuple[Item,
 
 
 def _comment_saver(parser: Callable[[Item], CommentData]) -> _ListSave:
-    def save_comments(d: Driver, session: Session, parent: Issue, items: tuple[Item, ...]) -> int:
+    def save_comments(
+        d: Driver, session: Session, repo: str, parent: Issue, items: tuple[Item, ...]
+    ) -> int:
         kept = [data for data in map(parser, items) if keep_comment(d, session, parent, data)]
-        read_page(session, comments=kept)
+        read_page(session, comments=kept, parents=False)  # saved under `parent`, in hand
         for data in kept:
             save.save_comment(session, data=data, issue_id=parent.id)
         return len(kept)
@@ -265,12 +270,12 @@ def _comment_saver(parser: Callable[[Item], CommentData]) -> _ListSave:
     return save_comments
 
 
-def _save_timeline(d: Driver, session: Session, parent: Issue, items: tuple[Item, ...]) -> int:
+def _save_timeline(
+    d: Driver, session: Session, repo: str, parent: Issue, items: tuple[Item, ...]
+) -> int:
     """A page of a PR's timeline: its lifecycle events, and the landings/reverts they make."""
     events = [e for e in map(parse_lifecycle_event, items) if e is not None]
-    repo = session.get(Repository, parent.repo_id)
-    assert repo is not None
-    rules = d.config.repo(repo.full_name)
+    rules = d.config.repo(repo)
     save_timeline_page(
         session,
         pr_id=parent.id,
@@ -329,16 +334,19 @@ class TaskSaver(PageSaver):
     d: Driver
     kind: TaskKind
     parent: Issue  # as read when the walk began (its id, repo and author: not read again)
-    task_id: int
-    owed_at: datetime | None = None  # the task's created_at when the walk began
+    task: OwedTask  # as picked: its id, when it was owed then, its repository's name
     by_tracked: bool | None = None  # whether a tracked user wrote `parent`, if known then
+    then: Callable[[Session], object] | None = None  # also done in the finishing transaction
+    after: object = None  # what `then` answered
 
     def save(self, session: Session, items: tuple[Item, ...]) -> int:
         """The page's items under their parent."""
         if self.by_tracked is not None and self.parent.author_id is not None:
             _tracked_ids(session)[self.parent.author_id] = self.by_tracked
-        return self.kind.save(self.d, session, self.parent, items)
+        return self.kind.save(self.d, session, self.task.repo, self.parent, items)
 
     def finish(self, session: Session) -> None:
-        """Nothing more is owed (unless it was owed again during the walk)."""
-        save.delete_task(session, task_id=self.task_id, owed_at=self.owed_at)
+        """Nothing more is owed (unless it was owed again during the walk); then `then`."""
+        tasks.delete_task(session, task_id=self.task.id, owed_at=self.task.created_at)
+        if self.then is not None:
+            self.after = self.then(session)

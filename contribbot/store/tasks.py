@@ -1,0 +1,95 @@
+"""Follow-up fetches owed (sync_task rows): the next one to walk, and done with one.
+
+A pick reads the task with its issue/PR, that issue's author's login and its repository's
+name in one Core statement (no ORM loading: the issue's row is built from the plain
+values, as store/upsert.py builds a row it just inserted).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, case, delete, select
+from sqlmodel import Session
+
+from contribbot.store import identity
+from contribbot.store.models import Account, Issue, Repository, SyncTask
+from contribbot.store.upsert import core, loaded
+
+LOGINS = "contribbot.logins"  # session.info: {account row id: login}, read along the way
+
+_TASKS = SyncTask.__table__  # type: ignore[attr-defined]
+_ISSUES = Issue.__table__  # type: ignore[attr-defined]
+_ACCOUNTS = Account.__table__  # type: ignore[attr-defined]
+_REPOS = Repository.__table__  # type: ignore[attr-defined]
+_DELETE = delete(_TASKS).where(_TASKS.c.id == bindparam("id"))  # Core: no session sync
+_DELETE_OWED = _DELETE.where(_TASKS.c.created_at == bindparam("owed_at"))
+
+
+@dataclass(frozen=True)
+class OwedTask:
+    """A follow-up fetch owed (a sync_task row, as read): done with delete_task."""
+
+    id: int
+    kind: str
+    number: int
+    created_at: datetime
+    repo: str  # its repository's name as stored (GitHub's spelling)
+
+
+def pick(
+    session: Session, *, repo_id: int, skip: Iterable[str] = (), later: Iterable[str] = ()
+) -> OwedTask | None:
+    """The oldest follow-up fetch owed in repository row `repo_id` of a kind not in `skip`;
+    one of a kind in `later` only when no other kind is owed. Its issue/PR and its author's
+    login come in the same statement, for find_issue and account_login to answer without
+    one (the issue as the session's row, the rest as plain values)."""
+    query = _pick_query(tuple(skip), tuple(later))
+    found = core(session).execute(query, {"repo_id": repo_id}).first()
+    if found is None:
+        return None
+    task_id, kind, number, owed_at, repo, login, *columns = found
+    issue = None
+    if columns[0] is not None:  # the issue's id: it is stored
+        issue = loaded(session, Issue, dict(zip(_ISSUES.c.keys(), columns, strict=True)))
+    identity.found(session, repo_id=repo_id, number=number, row=issue)
+    if issue is not None and issue.author_id is not None and login is not None:
+        session.info.setdefault(LOGINS, {})[issue.author_id] = login
+    return OwedTask(task_id, kind, number, owed_at, repo)
+
+
+@functools.cache
+def _pick_query(skip: tuple[str, ...], later: tuple[str, ...]) -> Any:
+    """One statement object per (skip, later): SQLAlchemy caches its compiled form. The task
+    is picked first (a subquery over the repo's tasks alone), then joined with its issue and
+    author: joined first, every owed task was looked up in issue and account to keep one."""
+    tasks, issues = _TASKS.c, _ISSUES.c
+    first = select(tasks.id).where(tasks.repo_id == bindparam("repo_id"))
+    if skip:
+        first = first.where(tasks.kind.not_in(skip))
+    if later:
+        first = first.order_by(case((tasks.kind.in_(later), 1), else_=0))
+    first = first.order_by(tasks.id).limit(1)
+    parent = (issues.repo_id == tasks.repo_id) & (issues.number == tasks.number)
+    return (
+        select(tasks.id, tasks.kind, tasks.number, tasks.created_at, _REPOS.c.full_name)
+        .add_columns(_ACCOUNTS.c.login, *_ISSUES.c)
+        .select_from(_TASKS)
+        .join(_REPOS, _REPOS.c.id == tasks.repo_id)
+        .outerjoin(_ISSUES, parent)
+        .outerjoin(_ACCOUNTS, _ACCOUNTS.c.id == issues.author_id)
+        .where(tasks.id == first.scalar_subquery())
+    )
+
+
+def delete_task(session: Session, *, task_id: int, owed_at: datetime | None = None) -> None:
+    """A follow-up fetch is done: the one owed at `owed_at` (when the walk began), if given;
+    owed again since (another worker's enqueue), it stays for another walk."""
+    if owed_at is None:
+        core(session).execute(_DELETE, {"id": task_id})
+    else:
+        core(session).execute(_DELETE_OWED, {"id": task_id, "owed_at": owed_at})

@@ -10,7 +10,7 @@ import base64
 import functools
 import hashlib
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 from urllib.parse import quote
 
@@ -69,7 +69,12 @@ REPO_URL_TEMPLATES = {
 
 def stamp(at: datetime | None) -> str | None:
     """GitHub's timestamp format: ISO 8601 UTC with a Z, whole seconds."""
-    return None if at is None else at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if at is None else _stamp(at, at.tzinfo)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # every page renders the same items' times again
+def _stamp(at: datetime, _zone: tzinfo | None) -> str:  # the zone: equal times print apart
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @functools.cache  # pure, and asked for again and again (every user, label, item a page)

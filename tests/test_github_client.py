@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 import requests
+from conftest import world_copy
 
 from contribbot.fakehub import FakeHub
 from contribbot.fakehub.realism import Realism
@@ -42,7 +43,11 @@ class Sleeps:
 
 @pytest.fixture
 def hub() -> Iterator[FakeHub]:
-    with FakeHub(tokens={"test-token": "alice"}, realism=Realism(primary_429=True)) as running:
+    # the small world: these tests are about the client's waits, not the data it reads
+    hub = FakeHub(
+        world_copy("small"), tokens={"test-token": "alice"}, realism=Realism(primary_429=True)
+    )
+    with hub as running:
         yield running
 
 

@@ -17,6 +17,7 @@ from contribbot.fakehub.realism import (
     Realism,
     event_delay,
 )
+from contribbot.fakehub.reverts import add_reverts
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 PT = "pytorch/pytorch"
@@ -24,9 +25,12 @@ AUTH = {"Authorization": "token test-token"}
 
 
 def _hub(realism: Realism) -> FakeHub:
-    if realism.reverts:  # the hub adds reverts to a data set it builds itself
-        return FakeHub(now=NOW, tokens={"test-token": "alice"}, realism=realism)
-    return FakeHub(world_copy(), tokens={"test-token": "alice"}, realism=realism)
+    """The small world (the same stories, less background traffic), reverts added as the
+    hub adds them to a data set it builds itself."""
+    dataset = world_copy("small")
+    if realism.reverts:
+        add_reverts(dataset, realism.seed)
+    return FakeHub(dataset, tokens={"test-token": "alice"}, realism=realism)
 
 
 @pytest.fixture

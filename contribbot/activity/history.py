@@ -12,15 +12,19 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlmodel import Session, col, delete, select
+from sqlalchemy import bindparam
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import insert as sql_insert
+from sqlalchemy import select as sql_select
+from sqlmodel import Session, col, select
 
 from contribbot.activity.labels import labels_key
 from contribbot.activity.lifecycle import Lifecycle, label_config_key, lifecycle
 from contribbot.config import Config
 from contribbot.github.parse import LifecycleEvent
-from contribbot.store import held, save
+from contribbot.store import save
 from contribbot.store.models import Issue, LifecycleEventRecord, PRLifecycle, PullRequest
-from contribbot.store.upsert import stored_row
+from contribbot.store.upsert import core, set_all
 
 log = logging.getLogger("contribbot.activity")
 
@@ -34,34 +38,45 @@ def save_timeline_page(
     reverted_labels: Iterable[str],
     now: datetime,
 ) -> Lifecycle:
-    """Keep a page of a PR's timeline (lifecycle events, upserted by GitHub's id: a timeline
-    only grows) and re-derive the PR's history from everything stored."""
+    """Keep a page of a PR's timeline (lifecycle events, upserted by GitHub's id in one
+    statement: a timeline only grows) and re-derive the PR's history from everything stored."""
     events = list({e.id: e for e in events}.values())  # an id twice: one row, the last
-    held.read(session, LifecycleEventRecord, [e.id for e in events], locked=False)  # at once
-    for event in events:
-        row = stored_row(
-            session, LifecycleEventRecord, event.id, locked=False
-        ) or LifecycleEventRecord(
-            id=event.id, issue_id=pr_id, event=event.event, created_at=event.at
-        )
-        row.issue_id, row.event, row.created_at = pr_id, event.event, event.at
-        row.label, row.actor, row.commit_id = event.label, event.actor, event.commit_id
-        session.add(row)
-    held.forget(session, LifecycleEventRecord)  # rows added since they were read
-    pr = session.get(PullRequest, pr_id) or PullRequest(issue_id=pr_id)
-    pr.timeline_at = now
-    session.add(pr)
-    session.flush()
-    return derive(
+    rows = [
+        {
+            "id": e.id,
+            "issue_id": pr_id,
+            "event": e.event,
+            "label": e.label,
+            "actor": e.actor,
+            "commit_id": e.commit_id,
+            "created_at": e.at,
+        }
+        for e in events
+    ]
+    if rows:
+        set_all(session, LifecycleEventRecord, rows, ["id"], list(_EVENT_FIELDS))
+    pr = session.get(PullRequest, pr_id)
+    if pr is None:
+        pr = PullRequest(issue_id=pr_id)
+        session.add(pr)
+    result = derive(
         session, pr_id=pr_id, merged_labels=merged_labels, reverted_labels=reverted_labels
     )
+    pr.timeline_at = now  # one UPDATE with the derived merge, at the next flush
+    return result
+
+
+_EVENTS = LifecycleEventRecord.__table__  # type: ignore[attr-defined]
+_EVENT_FIELDS = ("issue_id", "event", "label", "actor", "commit_id", "created_at")
+_EVENTS_OF = sql_select(_EVENTS).where(_EVENTS.c.issue_id == bindparam("pr_id"))  # Core
+_DERIVED = PRLifecycle.__table__  # type: ignore[attr-defined]
+_CLEAR = sql_delete(_DERIVED).where(_DERIVED.c.issue_id == bindparam("pr_id"))
+_DERIVE = sql_insert(_DERIVED)
 
 
 def stored_events(session: Session, *, pr_id: int) -> list[LifecycleEvent]:
-    """The lifecycle events stored for a PR."""
-    rows = session.exec(
-        select(LifecycleEventRecord).where(col(LifecycleEventRecord.issue_id) == pr_id)
-    )
+    """The lifecycle events stored for a PR (plain values: no ORM rows)."""
+    rows = core(session).execute(_EVENTS_OF, {"pr_id": pr_id})
     return [
         LifecycleEvent(
             id=r.id,
@@ -84,15 +99,21 @@ def derive(
         merged_labels=merged_labels,
         reverted_labels=reverted_labels,
     )
-    session.exec(delete(PRLifecycle).where(col(PRLifecycle.issue_id) == pr_id))
-    for landing in result.landings:
-        session.add(
-            PRLifecycle(issue_id=pr_id, kind="pr_merged", at=landing.at, by_label=landing.by_label)
-        )
-    for revert in result.reverts:
-        session.add(PRLifecycle(issue_id=pr_id, kind="pr_reverted", at=revert.at))
+    connection = core(session)
+    connection.execute(_CLEAR, {"pr_id": pr_id})
+    rows = [
+        {"issue_id": pr_id, "kind": "pr_merged", "at": landing.at, "by_label": landing.by_label}
+        for landing in result.landings
+    ]
+    rows += [
+        {"issue_id": pr_id, "kind": "pr_reverted", "at": revert.at, "by_label": False}
+        for revert in result.reverts
+    ]
     if result.closed_unmerged_at is not None:
-        session.add(PRLifecycle(issue_id=pr_id, kind="pr_closed", at=result.closed_unmerged_at))
+        at = result.closed_unmerged_at
+        rows.append({"issue_id": pr_id, "kind": "pr_closed", "at": at, "by_label": False})
+    if rows:
+        connection.execute(_DERIVE, rows)
     pr = session.get(PullRequest, pr_id)
     if pr is not None:
         pr.merged_at = result.merged_at

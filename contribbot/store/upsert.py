@@ -41,6 +41,22 @@ def insert_all(
     session.connection().execute(statement, rows)
 
 
+def set_all(
+    session: Session,
+    model: type[SQLModel],
+    rows: list[dict[str, Any]],
+    key: list[str],
+    changed: list[str],
+) -> None:
+    """insert_or_set for many rows in one statement (executemany), no key twice among them;
+    no copy of them in the session is updated (for rows only Core statements read)."""
+    session.flush()  # rows these refer to (foreign keys) go first
+    table = model.__table__  # type: ignore[attr-defined]
+    dialect = dialect_of(session)
+    statement = _upsert_statement(dialect, table, tuple(key), tuple(changed), returning=False)
+    session.connection().execute(statement, rows)
+
+
 def insert_or_set(
     session: Session,
     model: type[SQLModel],
@@ -88,13 +104,18 @@ def dialect_of(session: Session) -> str:
 
 @functools.cache
 def _upsert_statement(
-    dialect: str, table: Table, key: tuple[str, ...], changed: tuple[str, ...]
+    dialect: str,
+    table: Table,
+    key: tuple[str, ...],
+    changed: tuple[str, ...],
+    returning: bool = True,
 ) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table)
-    return statement.on_conflict_do_update(
+    statement = statement.on_conflict_do_update(
         index_elements=list(key), set_={name: statement.excluded[name] for name in changed}
-    ).returning(*table.primary_key.columns)
+    )
+    return statement.returning(*table.primary_key.columns) if returning else statement
 
 
 @functools.cache

@@ -192,13 +192,13 @@ def test_no_network_gives_up_within_ten_seconds_at_worst(
     clock = [1000.0]
     timeouts: list[object] = []
 
-    def hang(self: object, method: str, url: str, **kwargs: object) -> None:
+    def hang(self: object, request: requests.PreparedRequest, **kwargs: object) -> None:
         timeouts.append(kwargs.get("timeout"))
         connect = kwargs["timeout"][0] if isinstance(kwargs["timeout"], tuple) else 0.0
         clock[0] += float(connect)  # type: ignore[arg-type]
-        raise requests.exceptions.ConnectTimeout(f"{url}: timed out")
+        raise requests.exceptions.ConnectTimeout(f"{request.url}: timed out")
 
-    monkeypatch.setattr(requests.Session, "request", hang)
+    monkeypatch.setattr(requests.Session, "send", hang)
     monkeypatch.setattr(client_module, "time", SimpleNamespace(monotonic=lambda: clock[0]))
     sleeps = Sleeps(then=lambda: clock.__setitem__(0, clock[0] + sleeps.asked[-1]))
     client = GitHubClient(api_url="http://192.0.2.1", token="t", sleep=sleeps)

@@ -18,6 +18,7 @@ is set) means "stop": the wait ends and WaitInterrupted is raised, nothing is se
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -30,7 +31,10 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 from github import Auth, Github, GithubException
-from github.Requester import Requester
+from github.Requester import Requester, RequestsResponse
+from requests.cookies import RequestsCookieJar, merge_cookies
+from requests.sessions import merge_setting
+from requests.structures import CaseInsensitiveDict
 
 from contribbot.github.errors import (
     BadCredentials,
@@ -338,6 +342,36 @@ def _environment_once(requester: Requester, api_url: str) -> None:
     session.proxies.update(found["proxies"])
     connection.verify = found["verify"]  # PyGithub passes its own on every request
     session.trust_env = False
+    connection.getresponse = functools.partial(_getresponse, connection)
+
+
+def _getresponse(connection: Any) -> RequestsResponse:
+    """PyGithub's getresponse (its session's get/post: no redirects followed, its verify
+    and timeout), the request prepared and sent as `Session.request` prepares and sends it
+    (the session's headers, cookies, auth and hooks merged in; its proxies, stream and cert
+    settings: the environment was read once, above) without building it twice (a `Request`
+    and then a `PreparedRequest`, ~0.35 ms of a small request's CPU)."""
+    session = connection.session
+    prepared = requests.PreparedRequest()
+    prepared.prepare(
+        method=connection.verb.upper(),
+        url=f"{connection.protocol}://{connection.host}:{connection.port}{connection.url}",
+        headers=merge_setting(connection.headers, session.headers, CaseInsensitiveDict),
+        data=connection.input or {},
+        auth=session.auth,
+        cookies=merge_cookies(RequestsCookieJar(), session.cookies),
+        hooks=session.hooks,
+    )
+    response = session.send(
+        prepared,
+        timeout=connection.timeout,
+        allow_redirects=False,
+        proxies=merge_setting({}, session.proxies),
+        stream=session.stream,
+        verify=merge_setting(connection.verify, session.verify),
+        cert=session.cert,
+    )
+    return RequestsResponse(response)
 
 
 def _forget_token(auth: Auth.AppInstallationAuth) -> None:

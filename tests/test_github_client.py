@@ -3,6 +3,7 @@ stop requests that end a wait, no network, typed errors."""
 
 from __future__ import annotations
 
+import http.server
 import logging
 import socket
 import threading
@@ -272,3 +273,50 @@ def test_the_proxy_settings_of_the_environment_are_obeyed(
     with pytest.raises(GitHubUnavailable):
         direct.get(direct.full_url(REPO))
     assert len(hub.requests) == 2
+
+
+class _HtmlThenJson(http.server.BaseHTTPRequestHandler):
+    """Answers with an HTML page (as a proxy or GitHub's load balancer does on a bad day)
+    `html` times, with `status`, then with a JSON body."""
+
+    html = 2
+    status = 502
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        cls = type(self)
+        if cls.html > 0:
+            cls.html -= 1
+            status, kind, body = cls.status, "text/html", b"<html><body>Unicorn!</body></html>"
+        else:
+            status, kind, body = 200, "application/json", b'{"full_name": "a/b"}'
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("status", [502, 200])
+def test_an_html_page_instead_of_json_is_retried_then_one_line(status: int) -> None:
+    class Handler(_HtmlThenJson):
+        pass
+
+    Handler.status = status
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        sleeps = Sleeps()
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        client = GitHubClient(api_url=url, token="t", sleep=sleeps, max_retries=3)
+        assert client.get(client.full_url("/repos/a/b")).data == {"full_name": "a/b"}
+        assert len(sleeps.asked) == 2  # each HTML answer was waited on, then asked again
+        Handler.html = 10  # more than the retries
+        with pytest.raises(GitHubUnavailable) as failed:
+            client.get(client.full_url("/repos/a/b"))
+        assert "\n" not in str(failed.value) and "/repos/a/b" in str(failed.value)
+    finally:
+        server.shutdown()
+        server.server_close()

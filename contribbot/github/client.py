@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import orjson
 import requests
 from github import Auth, Github, GithubException
 from github.Requester import Requester, RequestsResponse
@@ -172,11 +172,18 @@ class GitHubClient:
             except requests.exceptions.RequestException as exc:
                 self._after_connection_error(exc, tries)
                 continue
-            data = json.loads(body) if body and status != 304 else None
+            path = url.removeprefix(self.api_url)
+            try:
+                data = orjson.loads(body) if body and status != 304 else None  # 2.5x json.loads
+            except orjson.JSONDecodeError:  # a proxy's or GitHub's own HTML error page
+                data = None
+                if status < 400:
+                    reason = f"GitHub answered {status} on {path} with a body that is not JSON"
+                    self._after_error(GitHubUnavailable(reason, status=status, path=path), tries)
+                    continue
             if status < 400:
                 return self._response(status, headers, data, url)
-            error = error_for(status, headers, data, url.removeprefix(self.api_url))
-            self._after_error(error, tries)
+            self._after_error(error_for(status, headers, data, path), tries)
 
     def _send(self, url: str, etag: str | None) -> tuple[int, dict[str, Any], str]:
         started = time.monotonic()

@@ -18,7 +18,7 @@ from contribbot.config import Config, SlackDestination, ZulipDestination
 from contribbot.deliver import outbox
 from contribbot.deliver.digest import slack_digest, zulip_digest
 from contribbot.deliver.slack import render_slack
-from contribbot.deliver.transport import DeliveryResult, post_slack, post_zulip
+from contribbot.deliver.transport import DeliveryResult, http_client, post_slack, post_zulip
 from contribbot.deliver.zulip import render_zulip
 from contribbot.errors import ConfigError, UsageError
 from contribbot.report.model import WeeklyReport
@@ -130,7 +130,7 @@ def send_due(
 ) -> SendSummary:
     """Send every planned message not yet sent; one failing destination does not stop others."""
     summary = SendSummary()
-    client = http or httpx.Client(timeout=15.0)
+    client = http or http_client()
     try:
         for destination in config.destinations:
             if only is None or destination.name == only:

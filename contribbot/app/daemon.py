@@ -9,15 +9,16 @@ import traceback
 from collections.abc import Callable
 from datetime import time, tzinfo
 from types import FrameType
-
-from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
+from typing import TYPE_CHECKING
 
 from contribbot.app import jobs
 from contribbot.app.loop import JobHost
 from contribbot.github.errors import WaitInterrupted
 from contribbot.timeutil import format_duration
+
+if TYPE_CHECKING:  # APScheduler only for `serve` (cron's `daemon --once` needs none of it)
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.cron import CronTrigger
 
 log = logging.getLogger("contribbot.daemon")
 
@@ -134,6 +135,9 @@ class Daemon(JobHost):
         log.info("daemon stopped")
 
     def _scheduler(self) -> BlockingScheduler:
+        from apscheduler.schedulers.blocking import BlockingScheduler
+        from apscheduler.triggers.interval import IntervalTrigger
+
         s = self.config.schedule
         tz = s.timezone
         grace = int(s.misfire_grace.total_seconds())
@@ -169,6 +173,8 @@ class Daemon(JobHost):
 
 
 def _cron(weekday: int | None, at: time, tz: tzinfo) -> CronTrigger:
+    from apscheduler.triggers.cron import CronTrigger
+
     return CronTrigger(
         day_of_week=weekday if weekday is not None else "*",
         hour=at.hour,

@@ -9,14 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as dt_time
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from contribbot.app.reports import make_report
 from contribbot.candidates.refresh import RefreshResult, candidates_due, refresh_candidates
 from contribbot.config import Config
-from contribbot.deliver import outbox
-from contribbot.deliver.service import SendSummary, audience, destinations, plan_report, send_due
 from contribbot.github.client import GitHubClient
 from contribbot.store import save
 from contribbot.store.db import session_scope
@@ -31,6 +29,9 @@ from contribbot.timeutil import (
     week_bounds,
     week_of,
 )
+
+if TYPE_CHECKING:  # the report and delivery code is imported when something is to be sent
+    from contribbot.deliver.service import SendSummary
 
 Clock = Callable[[], datetime]
 RECONCILED_KEY = "reconcile:last_at"
@@ -283,6 +284,10 @@ def _plan(
     now: datetime,
     only: str | None,
 ) -> int:
+    from contribbot.app.reports import make_report
+    from contribbot.deliver import outbox
+    from contribbot.deliver.service import audience, destinations, plan_report
+
     targets = destinations(config, kind=kind, only=only)
     with session_scope(engine) as session:
         targets = [
@@ -324,6 +329,10 @@ def deliver_due(
     sleep: Callable[[float], object] = time.sleep,
 ) -> tuple[int, SendSummary]:
     """Plan whatever is due (weekly, daily) and send everything pending. Safe to repeat."""
+    from contribbot.deliver.service import SendSummary, send_due
+
+    if not config.destinations:
+        return 0, SendSummary()  # nobody to plan for or send to
     now = clock()
     planned = 0
     week = weekly_due(config, now)

@@ -107,15 +107,18 @@ def daemon(
     Example (cron): */15 * * * * contrib daemon --once --config /path/contrib.toml
     """
     from contribbot.app import runtime
-    from contribbot.app.daemon import Daemon
     from contribbot.cli.console import setup_logging
 
     setup_logging(json_lines=log_format == "json", verbose=verbose)
     cfg = runtime.load(config)
     if not cfg.track.repos or not cfg.track.users:
         raise UsageError(f"{cfg.path}: [track] needs at least one user and one repo")
-    engine = runtime.database(cfg)
+    # the lock first: a twin (or a cron `--once` while a daemon runs) stops before it
+    # imports or opens anything more, and only the holder upgrades the database
     with runtime.exclusive(cfg, wait_s=0, what="contrib daemon"):
+        from contribbot.app.daemon import Daemon
+
+        engine = runtime.database(cfg)
         stopping = threading.Event()
         client = runtime.github_client(cfg, sleep=stopping.wait)
         runner = Daemon(config=cfg, engine=engine, client=client, stopping=stopping)

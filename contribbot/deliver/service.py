@@ -8,9 +8,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from sqlalchemy import Engine
 
 from contribbot.candidates.service import LAST_WEEKLY_KEY
@@ -18,7 +17,6 @@ from contribbot.config import Config, SlackDestination, ZulipDestination
 from contribbot.deliver import outbox
 from contribbot.deliver.digest import slack_digest, zulip_digest
 from contribbot.deliver.slack import render_slack
-from contribbot.deliver.transport import DeliveryResult, http_client, post_slack, post_zulip
 from contribbot.deliver.zulip import render_zulip
 from contribbot.errors import ConfigError, UsageError
 from contribbot.report.model import WeeklyReport
@@ -27,6 +25,11 @@ from contribbot.store import save
 from contribbot.store.db import session_scope
 from contribbot.store.models import Delivery
 from contribbot.timeutil import utc_z
+
+if TYPE_CHECKING:  # httpx (and the transport over it) only for a pass that sends
+    import httpx
+
+    from contribbot.deliver.transport import DeliveryResult
 
 log = logging.getLogger("contribbot.deliver")
 
@@ -130,6 +133,10 @@ def send_due(
 ) -> SendSummary:
     """Send every planned message not yet sent; one failing destination does not stop others."""
     summary = SendSummary()
+    if not any(only is None or d.name == only for d in config.destinations):
+        return summary  # nowhere to send: no HTTP client
+    from contribbot.deliver.transport import http_client
+
     client = http or http_client()
     try:
         for destination in config.destinations:
@@ -224,6 +231,8 @@ def _post(
     client: httpx.Client,
     sleep: Callable[[float], object],
 ) -> DeliveryResult:
+    from contribbot.deliver.transport import post_slack, post_zulip
+
     if isinstance(destination, SlackDestination):
         return post_slack(client, secret, payload, sleep=sleep)
     return post_zulip(

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 import respx
+from conftest import TLS
 
 from contribbot.deliver.escape import redact
 from contribbot.deliver.transport import DeliveryResult, RetryPolicy, post_slack, post_zulip
@@ -43,7 +44,7 @@ class Sleeper:
 
 @pytest.fixture
 def client() -> Iterator[httpx.Client]:
-    with httpx.Client() as c:
+    with httpx.Client(verify=TLS) as c:
         yield c
 
 

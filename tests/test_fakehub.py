@@ -15,7 +15,7 @@ from typing import Any
 import github
 import httpx
 import pytest
-from conftest import world_copy
+from conftest import TLS, world_copy
 
 from contribbot.fakehub import FakeHub, Issue, build_dataset, user_events
 from contribbot.fakehub.model import Dataset
@@ -58,7 +58,7 @@ def fresh_default() -> Iterator[FakeHub]:
 
 @pytest.fixture(scope="module")
 def api(shared: FakeHub) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=shared.base_url, headers=AUTH) as client:
+    with httpx.Client(base_url=shared.base_url, headers=AUTH, verify=TLS) as client:
         yield client
 
 
@@ -341,22 +341,26 @@ def test_urls_point_at_the_server_and_html_at_github(api: httpx.Client, shared: 
 
 
 def test_auth(shared: FakeHub) -> None:
-    bad = httpx.get(f"{shared.base_url}/repos/{PT}", headers={"Authorization": "Bearer nope"})
+    bad = httpx.get(
+        f"{shared.base_url}/repos/{PT}", headers={"Authorization": "Bearer nope"}, verify=TLS
+    )
     assert bad.status_code == 401
     assert bad.json() == {
         "message": "Bad credentials",
         "documentation_url": "https://docs.github.com/rest",
         "status": "401",
     }
-    bearer = httpx.get(f"{shared.base_url}/user", headers={"Authorization": "Bearer ada-token"})
+    bearer = httpx.get(
+        f"{shared.base_url}/user", headers={"Authorization": "Bearer ada-token"}, verify=TLS
+    )
     assert bearer.json()["login"] == "maint-ada"
-    anonymous = httpx.get(f"{shared.base_url}/repos/{PT}")
+    anonymous = httpx.get(f"{shared.base_url}/repos/{PT}", verify=TLS)
     assert anonymous.status_code == 200 and anonymous.headers["x-ratelimit-limit"] == "60"
-    assert httpx.get(f"{shared.base_url}/user").status_code == 401
+    assert httpx.get(f"{shared.base_url}/user", verify=TLS).status_code == 401
 
 
 def test_not_found_and_hidden_repo(fresh: FakeHub) -> None:
-    with httpx.Client(base_url=fresh.base_url, headers=AUTH) as client:
+    with httpx.Client(base_url=fresh.base_url, headers=AUTH, verify=TLS) as client:
         missing = client.get("/repos/pytorch/nope/issues")
         assert missing.status_code == 404
         assert missing.json()["message"] == "Not Found" and missing.json()["status"] == "404"
@@ -540,8 +544,8 @@ def test_pulls(api: httpx.Client) -> None:
 def test_pending_reviews_are_visible_to_their_author_only(shared: FakeHub) -> None:
     waiting = DATASET.alice_open_prs["awaiting_review"]
     path = f"{shared.base_url}/repos/{PT}/pulls/{waiting}/reviews"
-    assert httpx.get(path, headers=AUTH).json() == []
-    as_ada = httpx.get(path, headers={"Authorization": "token ada-token"}).json()
+    assert httpx.get(path, headers=AUTH, verify=TLS).json() == []
+    as_ada = httpx.get(path, headers={"Authorization": "token ada-token"}, verify=TLS).json()
     assert [(r["user"]["login"], r["state"]) for r in as_ada] == [("maint-ada", "PENDING")]
     assert "submitted_at" not in as_ada[0]
     alice_pending = next(
@@ -550,8 +554,8 @@ def test_pending_reviews_are_visible_to_their_author_only(shared: FakeHub) -> No
         if any(r.state == "PENDING" and r.user == "alice" for r in i.reviews)
     )
     path = f"{shared.base_url}/repos/{PT}/pulls/{alice_pending.number}/reviews"
-    assert "PENDING" in [r["state"] for r in httpx.get(path, headers=AUTH).json()]
-    as_ada = httpx.get(path, headers={"Authorization": "token ada-token"}).json()
+    assert "PENDING" in [r["state"] for r in httpx.get(path, headers=AUTH, verify=TLS).json()]
+    as_ada = httpx.get(path, headers={"Authorization": "token ada-token"}, verify=TLS).json()
     assert "PENDING" not in [r["state"] for r in as_ada]
 
 
@@ -605,7 +609,7 @@ def test_user_events_stop_at_300(fresh_default: FakeHub) -> None:
     target = DATASET.candidates_by_kind["free_quiet"]
     for index in range(310):
         fresh.add_comment(PT, target, "carol", f"comment {index}")
-    with httpx.Client(base_url=fresh.base_url, headers=AUTH) as client:
+    with httpx.Client(base_url=fresh.base_url, headers=AUTH, verify=TLS) as client:
         events = _all(client, "/users/carol/events/public")
     assert len(events) == 300
     assert events[0]["payload"]["comment"]["body"] == "comment 309"
@@ -616,10 +620,10 @@ def test_user_events_stop_at_300(fresh_default: FakeHub) -> None:
 
 def test_etag_304_is_free_when_authenticated(fresh: FakeHub) -> None:
     path = f"{fresh.base_url}/repos/{PT}/issues"
-    first = httpx.get(path, headers=AUTH)
+    first = httpx.get(path, headers=AUTH, verify=TLS)
     etag = first.headers["ETag"]
     assert etag.startswith('W/"')
-    again = httpx.get(path, headers={**AUTH, "If-None-Match": etag})
+    again = httpx.get(path, headers={**AUTH, "If-None-Match": etag}, verify=TLS)
     assert again.status_code == 304 and again.content == b""
     assert again.headers["ETag"] == etag
     assert again.headers["x-ratelimit-remaining"] == first.headers["x-ratelimit-remaining"]
@@ -628,16 +632,16 @@ def test_etag_304_is_free_when_authenticated(fresh: FakeHub) -> None:
         (304, True, False),
     ]
     assert fresh.spent() == 1
-    anonymous = httpx.get(path, headers={"If-None-Match": etag})
+    anonymous = httpx.get(path, headers={"If-None-Match": etag}, verify=TLS)
     assert anonymous.status_code == 304 and fresh.requests[-1].counted
     fresh.open_issue(PT, "bob", "Something new")
-    changed = httpx.get(path, headers={**AUTH, "If-None-Match": etag})
+    changed = httpx.get(path, headers={**AUTH, "If-None-Match": etag}, verify=TLS)
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
 
 
 def test_rate_limit_headers_exhaustion_and_reset(fresh: FakeHub) -> None:
     fresh.set_rate_limit(3, 0.6)
-    with httpx.Client(base_url=fresh.base_url, headers=AUTH) as client:
+    with httpx.Client(base_url=fresh.base_url, headers=AUTH, verify=TLS) as client:
         answers = [client.get(f"/repos/{PT}") for _ in range(3)]
         assert [a.headers["x-ratelimit-remaining"] for a in answers] == ["2", "1", "0"]
         assert answers[0].headers["x-ratelimit-limit"] == "3"
@@ -658,7 +662,7 @@ def test_rate_limit_headers_exhaustion_and_reset(fresh: FakeHub) -> None:
 
 def test_search_has_its_own_limit(fresh: FakeHub) -> None:
     fresh.set_rate_limit(2, resource="search")
-    with httpx.Client(base_url=fresh.base_url, headers=AUTH) as client:
+    with httpx.Client(base_url=fresh.base_url, headers=AUTH, verify=TLS) as client:
         first = client.get("/search/issues", params={"q": "is:issue"})
         assert first.headers["x-ratelimit-resource"] == "search"
         assert first.headers["x-ratelimit-limit"] == "2"
@@ -670,7 +674,7 @@ def test_search_has_its_own_limit(fresh: FakeHub) -> None:
 @pytest.mark.parametrize("kind", ["500", "502", "503"])
 def test_server_error_faults(fresh: FakeHub, kind: str) -> None:
     fresh.inject(r"/issues$", kind, times=2)
-    with httpx.Client(base_url=fresh.base_url, headers=AUTH) as client:
+    with httpx.Client(base_url=fresh.base_url, headers=AUTH, verify=TLS) as client:
         statuses = [client.get(f"/repos/{PT}/issues").status_code for _ in range(3)]
         assert client.get(f"/repos/{PT}").status_code == 200
     assert statuses == [int(kind), int(kind), 200]
@@ -680,15 +684,20 @@ def test_server_error_faults(fresh: FakeHub, kind: str) -> None:
 def test_drop_fault_closes_the_socket(fresh: FakeHub) -> None:
     fresh.inject("events", "drop")
     with pytest.raises(httpx.RemoteProtocolError):
-        httpx.get(f"{fresh.base_url}/users/alice/events/public", headers=AUTH)
-    assert httpx.get(f"{fresh.base_url}/users/alice/events/public", headers=AUTH).status_code == 200
+        httpx.get(f"{fresh.base_url}/users/alice/events/public", headers=AUTH, verify=TLS)
+    assert (
+        httpx.get(
+            f"{fresh.base_url}/users/alice/events/public", headers=AUTH, verify=TLS
+        ).status_code
+        == 200
+    )
     assert fresh.requests[0].status == 0 and not fresh.requests[0].counted
 
 
 @pytest.mark.parametrize(("kind", "status"), [("secondary", 403), ("429", 429)])
 def test_throttle_faults(fresh: FakeHub, kind: str, status: int) -> None:
     fresh.inject(r"page=2", kind, retry_after=7)
-    with httpx.Client(base_url=fresh.base_url, headers=AUTH) as client:
+    with httpx.Client(base_url=fresh.base_url, headers=AUTH, verify=TLS) as client:
         assert client.get(f"/repos/{PT}/issues").status_code == 200
         hit = client.get(f"/repos/{PT}/issues", params={"page": 2})
     assert hit.status_code == status and hit.headers["retry-after"] == "7"
@@ -814,7 +823,7 @@ def test_mutations_bump_updated_at_and_show_up_in_since(fresh_default: FakeHub) 
     assert stamps == sorted(stamps) and len(set(stamps)) == 3
     assert comment.created_at >= before.replace(microsecond=0)
     assert inline.review.user == "bob" and inline.review.state == "COMMENTED"
-    with httpx.Client(base_url=fresh.base_url, headers=AUTH) as client:
+    with httpx.Client(base_url=fresh.base_url, headers=AUTH, verify=TLS) as client:
         since = comment.created_at.isoformat()
         changed = _numbers(client, f"/repos/{PT}/issues", state="all", since=since)
         assert sorted(changed) == sorted(
@@ -853,7 +862,7 @@ def test_merge_close_assign_and_open(fresh_default: FakeHub) -> None:
     )
     assert opened.number == len(DATASET.repos[PT].issues) + 1
     new_issue = fresh.open_issue(TUT, "carol", "A question", labels=["help wanted"])
-    with httpx.Client(base_url=fresh.base_url, headers=AUTH) as client:
+    with httpx.Client(base_url=fresh.base_url, headers=AUTH, verify=TLS) as client:
         body = client.get(f"/repos/{PT}/issues/{approved}").json()
         assert body["state"] == "closed" and body["pull_request"]["merged_at"] is None
         timeline = _all(client, f"/repos/{PT}/issues/{target}/timeline")
@@ -880,7 +889,7 @@ def test_mutations_are_thread_safe(fresh_default: FakeHub) -> None:
             fresh.add_comment(PT, number, login, f"{login} {index}")
 
     threads = [threading.Thread(target=hammer, args=(f"user{n}",)) for n in range(4)]
-    with httpx.Client(base_url=fresh.base_url, headers=AUTH) as client:
+    with httpx.Client(base_url=fresh.base_url, headers=AUTH, verify=TLS) as client:
         for thread in threads:
             thread.start()
         while any(t.is_alive() for t in threads):
@@ -897,7 +906,7 @@ def test_clock(fresh: FakeHub) -> None:
     assert NOW <= fresh.now() < NOW + timedelta(minutes=1)
     fresh.advance(timedelta(days=2))
     assert fresh.now() >= NOW + timedelta(days=2)
-    date = httpx.get(f"{fresh.base_url}/rate_limit").headers["Date"]
+    date = httpx.get(f"{fresh.base_url}/rate_limit", verify=TLS).headers["Date"]
     assert date.startswith((NOW + timedelta(days=2)).strftime("%a, %d %b %Y"))
     comment = fresh.add_comment(PT, 1, "bob", "later")
     assert comment.created_at >= NOW + timedelta(days=2)
@@ -944,7 +953,9 @@ def test_standalone_entry_point() -> None:
             lines.append(process.stdout.readline().rstrip("\n"))
         printed = tomllib.loads("\n".join(lines))
         base_url, token = printed["github"]["api_url"], printed["github"]["token"]
-        answer = httpx.get(f"{base_url}/user", headers={"Authorization": f"token {token}"})
+        answer = httpx.get(
+            f"{base_url}/user", headers={"Authorization": f"token {token}"}, verify=TLS
+        )
         assert answer.json()["login"] == "alice"
     finally:
         process.terminate()

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import world_copy
+from conftest import TLS, world_copy
 
 from contribbot.fakehub import FakeHub
 
@@ -101,7 +101,7 @@ def _headers(raw: list[str]) -> dict[str, str]:
 def api() -> Iterator[httpx.Client]:
     with FakeHub(world_copy()) as hub:
         headers = {"Authorization": "token test-token"}
-        with httpx.Client(base_url=hub.base_url, headers=headers) as client:
+        with httpx.Client(base_url=hub.base_url, headers=headers, verify=TLS) as client:
             yield client
 
 

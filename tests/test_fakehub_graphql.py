@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import TOKEN
+from conftest import TLS, TOKEN
 from graphql import parse
 
 from contribbot.fakehub import FakeHub
@@ -26,7 +26,10 @@ def post(
 ) -> httpx.Response:
     headers = {"Authorization": f"bearer {token}"} if token else {}
     return httpx.post(
-        f"{hub.base_url}/graphql", json={"query": query, "variables": variables}, headers=headers
+        f"{hub.base_url}/graphql",
+        json={"query": query, "variables": variables},
+        headers=headers,
+        verify=TLS,
     )
 
 

@@ -5,7 +5,7 @@ Issue's GraphQL id is its issues id; `fullDatabaseId` (a BigInt) is sent as a st
 from __future__ import annotations
 
 import httpx
-from conftest import TOKEN
+from conftest import TLS, TOKEN
 from test_fakehub_graphql import post
 
 from contribbot.fakehub import FakeHub
@@ -28,7 +28,9 @@ def test_a_prs_pulls_id_is_not_its_issue_id_and_graphql_gives_the_pulls_one(hub:
     issues = hub.dataset.repos[PT].issues.values()
     pr = next(i for i in issues if i.is_pr and any(r.submitted_at for r in i.reviews))
     issue = next(i for i in issues if not i.is_pr and i.comments)
-    with httpx.Client(base_url=hub.base_url, headers={"Authorization": f"token {TOKEN}"}) as c:
+    with httpx.Client(
+        base_url=hub.base_url, headers={"Authorization": f"token {TOKEN}"}, verify=TLS
+    ) as c:
         as_issue = c.get(f"/repos/{PT}/issues/{pr.number}").json()
         as_pull = c.get(f"/repos/{PT}/pulls/{pr.number}").json()
         listed = {p["number"]: p["id"] for p in c.get(f"/repos/{PT}/pulls?state=all").json()}

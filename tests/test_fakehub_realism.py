@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import world_copy
+from conftest import TLS, world_copy
 
 from contribbot.fakehub import FakeHub
 from contribbot.fakehub.realism import (
@@ -40,7 +40,7 @@ def api() -> Iterator[Any]:
 
     def make(realism: Realism) -> tuple[FakeHub, httpx.Client]:
         hub = _hub(realism).start()
-        client = httpx.Client(base_url=hub.base_url, headers=AUTH)
+        client = httpx.Client(base_url=hub.base_url, headers=AUTH, verify=TLS)
         opened.append((hub, client))
         return hub, client
 

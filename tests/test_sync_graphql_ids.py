@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from conftest import TOKEN, world_copy, write_config
+from conftest import TLS, TOKEN, world_copy, write_config
 from sqlmodel import col, select
 from test_sync_truth import PT, USERS, World
 
@@ -52,7 +52,9 @@ def test_graphql_history_then_rest_polls_of_older_prs(tmp_path: Path) -> None:
         assert sum(r.path == "/graphql" for r in hub.requests) > 0
         commented, reviewed, merged = _older_prs(hub, "alice", 3)
         assert _stored(world, reviewed.number)[0] != reviewed.id  # not REST's id yet
-        with httpx.Client(base_url=hub.base_url, headers={"Authorization": f"token {TOKEN}"}) as c:
+        with httpx.Client(
+            base_url=hub.base_url, headers={"Authorization": f"token {TOKEN}"}, verify=TLS
+        ) as c:
             pull = c.get(f"/repos/{PT}/pulls/{reviewed.number}").json()
             issue = c.get(f"/repos/{PT}/issues/{reviewed.number}").json()
         assert pull["id"] != issue["id"] == reviewed.id  # GitHub's two ids of one PR

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import TOKEN, cli, load, world_copy, write_config
+from conftest import TLS, TOKEN, cli, load, world_copy, write_config
 
 from contribbot.fakehub import FakeHub
 from contribbot.fakehub.events import EVENT_ID_BASE
@@ -136,7 +136,9 @@ def _parse(stamp: str):  # type: ignore[no-untyped-def]
 
 def _burn_quota(hub: FakeHub) -> None:
     """Another tool on the same token spends what is left, so our next request is refused."""
-    with httpx.Client(base_url=hub.base_url, headers={"Authorization": f"token {TOKEN}"}) as c:
+    with httpx.Client(
+        base_url=hub.base_url, headers={"Authorization": f"token {TOKEN}"}, verify=TLS
+    ) as c:
         while c.get("/rate_limit").json()["resources"]["core"]["remaining"] > 0:
             c.get("/repos/pytorch/pytorch")
 
@@ -213,5 +215,7 @@ def test_first_sync_and_polls_find_every_contribution(
 
 
 def _event_ids(hub: FakeHub, login: str) -> set[str]:
-    with httpx.Client(base_url=hub.base_url, headers={"Authorization": f"token {TOKEN}"}) as c:
+    with httpx.Client(
+        base_url=hub.base_url, headers={"Authorization": f"token {TOKEN}"}, verify=TLS
+    ) as c:
         return {e["id"] for e in c.get(f"/users/{login}/events/public").json()}

@@ -94,6 +94,11 @@ class _RepoPass:
     listed: set[int] = field(default_factory=set)  # numbers the label listings returned
     changed: set[str] = field(default_factory=set)  # labels whose listing changed (not a 304)
 
+    @property
+    def wanted(self) -> set[str]:
+        """The repo's candidate labels, in lower case."""
+        return {label.lower() for label in self.settings.candidate_labels}
+
 
 def _refresh_repo(
     engine: Engine,
@@ -123,50 +128,69 @@ def _refresh_repo(
             _keep(session, fetch, listing)
     result.listed += len(listed)
     checks = 0
-    for issue_id in _open_candidates(engine, repo):
+    for candidate in _open_candidates(engine, repo):
         if should_stop() or checks >= config.candidates.max_timeline_checks:
             return
         try:
-            checks += _recheck(engine, run, issue_id)
+            checks += _recheck(engine, run, candidate)
         except NotFound:  # deleted or transferred: no longer a candidate here
             with session_scope(engine) as session:
-                record = session.get(CandidateRecord, issue_id)
-                assert record is not None
+                record = _record(session, candidate.issue_id)
                 record.closed_at, record.status = fetch.now(), "gone"
                 session.add(record)
             result.closed += 1
 
 
-def _recheck(engine: Engine, run: _RepoPass, issue_id: int) -> int:
+def _recheck(engine: Engine, run: _RepoPass, candidate: _Open) -> int:
     """Update one open candidate; returns 1 when its timeline was checked.
 
     An issue a changed listing no longer holds is fetched again first (closed? its label
     gone?); an open candidate's timeline is then fetched. Each request goes out between
-    transactions, each answer is saved in its own."""
-    labels = {label.lower() for label in run.settings.candidate_labels}
+    transactions, each answer is saved in its own. An issue the listing still holds is
+    judged on the row read with the list of candidates: no transaction before its
+    timeline's request, and whatever changed since is seen in the one that saves it."""
+    url = run.fetch.client.full_url(f"/repos/{run.repo}/issues/{candidate.number}")
+    stale = candidate.number not in run.listed and candidate.labels & run.changed
+    if stale or not _still_candidate(run, candidate.state, candidate.labels):
+        etag = None
+        if stale:
+            with session_scope(engine) as session:
+                etag = run.fetch.etag(session, url)
+        response = run.fetch.client.get(url, etag=etag) if stale else None
+        with session_scope(engine) as session:
+            issue = _issue(session, candidate.issue_id)
+            if response is not None and not response.not_modified:
+                run.fetch.remember(session, response)
+                data = parse_issue(response.data)
+                merged = run.settings.merged_labels
+                issue = save.save_issue(session, data=data, merged_labels=merged)
+            if _closed(session, run, issue):
+                return 0
+    listing = run.fetch.collect(engine, f"/repos/{run.repo}/issues/{candidate.number}/timeline")
     with session_scope(engine) as session:
-        issue = _issue(session, issue_id)
-        url = run.fetch.client.full_url(f"/repos/{run.repo}/issues/{issue.number}")
-        stale = issue.number not in run.listed and {x.lower() for x in issue.labels} & run.changed
-        etag = run.fetch.etag(session, url) if stale else None
-    response = run.fetch.client.get(url, etag=etag) if stale else None
-    with session_scope(engine) as session:
-        issue, record = _issue(session, issue_id), _record(session, issue_id)
-        if response is not None and not response.not_modified:
-            run.fetch.remember(session, response)
-            data = parse_issue(response.data)
-            issue = save.save_issue(session, data=data, merged_labels=run.settings.merged_labels)
-        if issue.state == "closed" or not {x.lower() for x in issue.labels} & labels:
-            record.closed_at = issue.closed_at or run.fetch.now()
-            record.status = "closed" if issue.state == "closed" else "unlabeled"
-            session.add(record)
-            run.result.closed += 1
+        issue = _issue(session, candidate.issue_id)
+        if _closed(session, run, issue):  # closed or unlabelled meanwhile (a sync)
             return 0
-    listing = run.fetch.collect(engine, f"/repos/{run.repo}/issues/{issue.number}/timeline")
-    with session_scope(engine) as session:
-        issue, record = _issue(session, issue_id), _record(session, issue_id)
-        _check_timeline(session, run, issue, record, listing)
+        _check_timeline(session, run, issue, _record(session, candidate.issue_id), listing)
     return 1
+
+
+def _still_candidate(run: _RepoPass, state: str, labels: set[str]) -> bool:
+    """Open, with one of the repo's candidate labels (`labels` in lower case)."""
+    return state != "closed" and bool(labels & run.wanted)
+
+
+def _closed(session: Session, run: _RepoPass, issue: Issue) -> bool:
+    """Close the candidate record of an issue closed or no longer labelled (True if so)."""
+    labels = {x.lower() for x in issue.labels}
+    if _still_candidate(run, issue.state, labels):
+        return False
+    record = _record(session, issue.id)
+    record.closed_at = issue.closed_at or run.fetch.now()
+    record.status = "closed" if issue.state == "closed" else "unlabeled"
+    session.add(record)
+    run.result.closed += 1
+    return True
 
 
 def _issue(session: Session, issue_id: int) -> Issue:
@@ -212,15 +236,30 @@ def _save_listed(
     return issue.number
 
 
-def _open_candidates(engine: Engine, repo: str) -> list[int]:
+@dataclass(frozen=True)
+class _Open:
+    """An open candidate as stored when the pass began: its issue's number, state, labels."""
+
+    issue_id: int
+    number: int
+    state: str
+    labels: set[str]  # lower case
+
+
+def _open_candidates(engine: Engine, repo: str) -> list[_Open]:
+    """The repo's open candidates, least recently checked first, with their issues."""
     with session_scope(engine) as session:
         rid = save.repo_id(session, full_name=repo)
         query = (
-            select(CandidateRecord.issue_id)
+            select(CandidateRecord.issue_id, Issue.number, Issue.state, Issue.labels)
+            .join(Issue, col(Issue.id) == CandidateRecord.issue_id)
             .where(CandidateRecord.repo_id == rid, col(CandidateRecord.closed_at).is_(None))
             .order_by(func.coalesce(CandidateRecord.checked_at, CandidateRecord.first_seen))
         )
-        return list(session.exec(query))
+        return [
+            _Open(issue_id, number, state, {x.lower() for x in labels or ()})
+            for issue_id, number, state, labels in session.exec(query)
+        ]
 
 
 def _check_timeline(
@@ -259,19 +298,16 @@ def _profile_files(engine: Engine, fetch: Fetcher, login: str) -> int:
         if account is None:
             return 0
         rows = session.exec(
-            select(Issue, PullRequest)
+            select(Issue.id, Repository.full_name, Issue.number, PullRequest.files)
             .join(PullRequest, col(PullRequest.issue_id) == Issue.id)
+            .join(Repository, col(Repository.id) == Issue.repo_id)
             .where(Issue.author_id == account.id)
             .order_by(col(Issue.created_at).desc())
             .limit(PROFILE_PRS)
         ).all()
-        todo = [(issue.id, issue.repo_id, issue.number) for issue, pr in rows if pr.files is None]
+        todo = [(issue_id, repo, number) for issue_id, repo, number, files in rows if files is None]
     done = 0
-    for issue_id, repo_id, number in todo:
-        with session_scope(engine) as session:
-            repository = session.get(Repository, repo_id)
-            assert repository is not None
-            repo = repository.full_name
+    for issue_id, repo, number in todo:
         try:
             listing = fetch.collect(engine, f"/repos/{repo}/pulls/{number}/files")
         except NotFound:

@@ -1,18 +1,20 @@
-"""The daemon in a subprocess against the stand-in and a local sink; a kill -9 mid-sync."""
+"""The daemon in a process of its own against the stand-in and a local sink; a kill -9 mid-sync.
+
+The daemons and syncs are forked from a process that imported contribbot once (forked.py);
+`daemon --once` starts `python` itself, to see what a fresh process imports."""
 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from conftest import NOW, cli, load, wait_for, write_config
+from forked import start
 from sqlmodel import func, select
 from test_cli_imports import RUN
 
@@ -22,18 +24,6 @@ from contribbot.store.models import Comment, Issue, Review
 
 pytestmark = pytest.mark.slow
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def start(*args: str, cwd: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "contribbot", *args],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def test_daemon_polls_posts_once_refuses_a_twin_and_stops_on_sigterm(tmp_path, small_hub):

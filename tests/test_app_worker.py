@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -18,6 +16,7 @@ from typing import Any
 
 import pytest
 from conftest import NOW, cli, load, wait_for, world_copy, write_config
+from forked import Contrib, start
 from sqlalchemy import text
 from sqlmodel import Session, select
 
@@ -191,16 +190,9 @@ def world() -> Any:
     return dataset, users
 
 
-def start_worker(path: Path, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "contribbot", "worker", "--config", str(path), *args],
-        cwd=path.parent,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def start_worker(path: Path, *args: str) -> Contrib:
+    """`contrib worker` in a process of its own (forked: see forked.py)."""
+    return start("worker", "--config", str(path), *args, cwd=path.parent)
 
 
 def content(url: str) -> dict[str, set[tuple[Any, ...]]]:
@@ -306,9 +298,7 @@ def _one_process(config: Any) -> int:
     return code
 
 
-def _wait_for_the_victims_wait(
-    hub: FakeHub, engine: Any, procs: list[subprocess.Popen[str]]
-) -> subprocess.Popen[str]:
+def _wait_for_the_victims_wait(hub: FakeHub, engine: Any, procs: list[Contrib]) -> Contrib:
     """The worker holding VICTIM's first sync, once its search met the secondary limit."""
     pids = {p.pid: p for p in procs}
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -24,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from conftest import TOKEN, cli, load, world_copy, write_config
 from engines import copy_database
+from forked import start
 from test_sync_graphql import dump
 
 from contribbot.fakehub import FakeHub
@@ -250,14 +249,13 @@ def test_sigkill_in_the_middle_of_a_stream_walk_then_a_rerun_equals_a_clean_sync
     # waits there, page 1 saved, and is killed in that wait (no race with the kill)
     small_hub.inject(r"issues/comments\?.*\bpage=2\b", "secondary", times=1, retry_after=600)
     small_hub.clear_requests()
-    command = [sys.executable, "-m", "contribbot", "sync", "--quiet", "--config", str(killed)]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = start("sync", "--quiet", "--config", str(killed), cwd=tmp_path)  # see forked.py
     try:
         while proc.poll() is None and not any(r.status == 403 for r in small_hub.requests):
             time.sleep(0.01)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
-        proc.wait()
+        proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL  # killed in the wait, not finished
     stream = [r for r in small_hub.requests if r.path == COMMENTS]
     assert [r.status for r in stream] == [200, 403]  # page 1 read, killed before page 2

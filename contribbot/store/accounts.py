@@ -11,12 +11,14 @@ Payloads without an id (GitHub gives none for a few actor kinds) match by login.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, or_
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, func, inspect, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col
 
 from contribbot.store.models import Account
-from contribbot.store.upsert import insert_new
+from contribbot.store.upsert import core, insert_new
 
 _CACHE = "contribbot.accounts"
 _READ = "contribbot.account_rows"  # session.info: see _read
@@ -32,18 +34,29 @@ def account_id(session: Session, *, login: str, github_id: int | None, kind: str
     return cache[key]
 
 
-_READ_ACCOUNTS = (  # one statement object: SQLAlchemy compiles it once
-    select(Account)
+_ACCOUNT = Account.__table__  # type: ignore[attr-defined]
+_COLUMNS = (_ACCOUNT.c.id, _ACCOUNT.c.login, _ACCOUNT.c.github_id)
+_READ_ACCOUNTS = (  # one Core statement object (compiled once): plain rows, no ORM loading
+    select(*_COLUMNS)
     .where(
         or_(
-            col(Account.login).in_(bindparam("logins", expanding=True)),
-            col(Account.github_id).in_(bindparam("ids", expanding=True)),
+            _ACCOUNT.c.login.in_(bindparam("logins", expanding=True)),
+            _ACCOUNT.c.github_id.in_(bindparam("ids", expanding=True)),
         )
     )
-    .order_by(col(Account.id))
+    .order_by(_ACCOUNT.c.id)
     .with_for_update()
-    .execution_options(populate_existing=True)
 )
+_BY_LOGIN = select(*_COLUMNS).where(_ACCOUNT.c.login == bindparam("login")).with_for_update()
+_BY_ID = select(*_COLUMNS).where(_ACCOUNT.c.github_id == bindparam("id")).with_for_update()
+
+
+class Stored(NamedTuple):
+    """An account row as read (locked): what account_id decides on."""
+
+    id: int
+    login: str
+    github_id: int | None
 
 
 def read_accounts(session: Session, *, accounts: Iterable[tuple[str, int | None]]) -> None:
@@ -56,7 +69,7 @@ def read_accounts(session: Session, *, accounts: Iterable[tuple[str, int | None]
     ids = {github_id for _, github_id in wanted if github_id is not None} - by_id.keys()
     if logins or ids:
         params = {"logins": sorted(logins), "ids": sorted(ids)}
-        rows = session.scalars(_READ_ACCOUNTS, params).all()
+        rows = [Stored(*row) for row in core(session).execute(_READ_ACCOUNTS, params)]
         by_login.update(dict.fromkeys(logins))
         by_id.update(dict.fromkeys(ids))
         for row in rows:
@@ -67,7 +80,7 @@ def read_accounts(session: Session, *, accounts: Iterable[tuple[str, int | None]
     for login, github_id in wanted:
         mine = by_login.get(login)
         # the first case of _account_id: this login's row is this account's
-        if mine is not None and mine.id is not None and github_id in (None, mine.github_id):
+        if mine is not None and github_id in (None, mine.github_id):
             cache[(login, github_id)] = mine.id
 
 
@@ -77,16 +90,16 @@ def github_id_of(session: Session, *, login: str) -> int | None:
     return session.scalars(query.order_by(col(Account.id))).first()
 
 
-def _read(session: Session) -> tuple[dict[str, Account | None], dict[int, Account | None]]:
+def _read(session: Session) -> tuple[dict[str, Stored | None], dict[int, Stored | None]]:
     """The accounts read_accounts read (locked), by login and by GitHub id: None, none."""
-    read: tuple[dict[str, Account | None], dict[int, Account | None]]
+    read: tuple[dict[str, Stored | None], dict[int, Stored | None]]
     read = session.info.setdefault(_READ, ({}, {}))
     return read
 
 
 def _account_id(session: Session, login: str, github_id: int | None, kind: str) -> int:
     by_login = _locked(session, login=login)
-    if by_login is not None and by_login.id is not None:
+    if by_login is not None:
         # this login's row is this account's (older databases may hold a second row of the
         # same id under an earlier login: the current login's row is the one to go on with)
         if github_id is None or by_login.github_id == github_id:
@@ -101,23 +114,18 @@ def _account_id(session: Session, login: str, github_id: int | None, kind: str) 
         session.info.pop(_CACHE, None)
     if by_login is not None:
         if by_login.github_id is None and by_id is None:  # first seen without its id
-            by_login.github_id = github_id
-            session.add(by_login)
-            assert by_login.id is not None
+            _update(session, by_login.id, github_id=github_id)
             return by_login.id
         _step_aside(session, by_login)  # the login is another account's now
     if by_id is None:
         return _insert(session, login, github_id, kind)
-    by_id.login = login  # renamed
-    session.add(by_id)
-    session.flush()
-    assert by_id.id is not None
+    _update(session, by_id.id, login=login)  # renamed
     return by_id.id
 
 
 def _locked(
     session: Session, *, login: str | None = None, github_id: int | None = None
-) -> Account | None:
+) -> Stored | None:
     """The account of `login` (else of `github_id`), as read_accounts read it, else read
     afresh and locked until commit (PostgreSQL)."""
     by_login, by_id = _read(session)
@@ -126,19 +134,25 @@ def _locked(
     if login is None and github_id in by_id:
         return by_id[github_id]
     if login is not None:
-        where = col(Account.login) == login
+        found = core(session).execute(_BY_LOGIN, {"login": login}).first()
     else:
-        where = col(Account.github_id) == github_id
-    query = select(Account).where(where).with_for_update().execution_options(populate_existing=True)
-    return session.exec(query).first()
+        found = core(session).execute(_BY_ID, {"id": github_id}).first()
+    return None if found is None else Stored(*found)
 
 
-def _step_aside(session: Session, row: Account) -> None:
+def _update(session: Session, row_id: int, **values: Any) -> None:
+    """Change an account row (read locked) at once, and the session's copy of it, if any."""
+    core(session).execute(update(_ACCOUNT).where(_ACCOUNT.c.id == row_id).values(values))
+    key = inspect(Account).identity_key_from_primary_key((row_id,))
+    held = session.identity_map.get(key)
+    for name, value in values.items() if held is not None else ():
+        set_committed_value(held, name, value)
+
+
+def _step_aside(session: Session, row: Stored) -> None:
     """Free `row`'s login for the account that holds it on GitHub now; the old row keeps its
     history under a name saying what happened (its next payload, if any, renames it)."""
-    row.login = f"{row.login} (renamed, id {row.github_id or row.id})"[:100]
-    session.add(row)
-    session.flush()
+    _update(session, row.id, login=f"{row.login} (renamed, id {row.github_id or row.id})"[:100])
     session.info.get(_CACHE, {}).clear()
 
 
@@ -150,6 +164,5 @@ def _insert(session: Session, login: str, github_id: int | None, kind: str) -> i
     inserted = insert_new(session, Account, values, ["login"])
     if inserted is not None:
         return int(inserted[0])
-    found = session.exec(select(Account.id).where(col(Account.login) == login)).one()
-    assert found is not None
-    return int(found)
+    query = select(_ACCOUNT.c.id).where(_ACCOUNT.c.login == login)
+    return int(session.execute(query).scalar_one())  # another worker's, committed meanwhile

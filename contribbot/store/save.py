@@ -286,9 +286,7 @@ def enqueue(session: Session, *, kind: str, repo: str, number: int, now: datetim
     """Owe a follow-up fetch (idempotent). One owed already is marked owed again (its
     `created_at` becomes `now`), so that a walk of it in flight does not finish it: what
     that walk read may predate what owes it again (see delete_task)."""
-    values = {"kind": kind, "repo_id": repo_id(session, full_name=repo), "number": number}
-    values["created_at"] = now
-    insert_or_set(session, SyncTask, values, ["kind", "repo_id", "number"], ["created_at"])
+    tasks.owe(session, kind=kind, repo_id=repo_id(session, full_name=repo), number=number, now=now)
 
 
 def next_task(

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, select
+from sqlalchemy import bindparam, case, delete, event, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from contribbot.store import identity
@@ -21,6 +24,7 @@ from contribbot.store.models import Account, Issue, Repository, SyncTask
 from contribbot.store.upsert import core, loaded
 
 LOGINS = "contribbot.logins"  # session.info: {account row id: login}, read along the way
+_OWED = "contribbot.owed"  # session.info: {(kind, repo row id, number): owed at}, not sent
 
 _TASKS = SyncTask.__table__  # type: ignore[attr-defined]
 _ISSUES = Issue.__table__  # type: ignore[attr-defined]
@@ -28,6 +32,70 @@ _ACCOUNTS = Account.__table__  # type: ignore[attr-defined]
 _REPOS = Repository.__table__  # type: ignore[attr-defined]
 _DELETE = delete(_TASKS).where(_TASKS.c.id == bindparam("id"))  # Core: no session sync
 _DELETE_OWED = _DELETE.where(_TASKS.c.created_at == bindparam("owed_at"))
+
+
+def owe(session: Session, *, kind: str, repo_id: int, number: int, now: datetime) -> None:
+    """Owe a follow-up fetch (idempotent: one owed already is owed again, at `now`). Sent
+    with the others this transaction owes in one statement, in the order they were owed,
+    before anything the session sends after them: its next ORM statement or flush, a
+    task's pick or delete, its commit (a rollback drops them)."""
+    owed: dict[tuple[str, int, int], datetime] | None = session.info.get(_OWED)
+    if owed is None:
+        session.flush()  # what was pending before goes first, as it would have
+        owed = session.info[_OWED] = {}
+        if not session.info.get(_WATCHED):
+            session.info[_WATCHED] = True
+            for name, listener in _LISTENERS.items():
+                event.listen(session, name, listener)
+    owed[(kind, repo_id, number)] = now
+
+
+_WATCHED = "contribbot.owed_watched"  # session.info: its listeners are in place
+
+
+def send_owed(session: OrmSession) -> None:
+    """Send what this transaction owes (see owe): INSERT ... ON CONFLICT DO UPDATE of their
+    `created_at`, one statement (executemany). Nothing pending in the session is flushed
+    first: it was made after them."""
+    owed = session.info.pop(_OWED, None)
+    if not owed:
+        return
+    rows = [
+        {"kind": kind, "repo_id": rid, "number": number, "created_at": at}
+        for (kind, rid, number), at in owed.items()
+    ]
+    statement = _owe_statement(session.get_bind().dialect.name)
+    session.connection().execute(statement, rows)
+
+
+@functools.cache
+def _owe_statement(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert  # ON CONFLICT
+    statement = insert(_TASKS)
+    return statement.on_conflict_do_update(
+        index_elements=["kind", "repo_id", "number"],
+        set_={"created_at": statement.excluded.created_at},
+    )
+
+
+def _send_first(session: OrmSession, *_args: Any) -> None:
+    send_owed(session)
+
+
+def _send_before_orm(state: ORMExecuteState) -> None:
+    send_owed(state.session)
+
+
+def _drop(session: OrmSession, *_args: Any) -> None:
+    session.info.pop(_OWED, None)
+
+
+_LISTENERS: dict[str, Any] = {
+    "before_flush": _send_first,
+    "do_orm_execute": _send_before_orm,
+    "before_commit": _send_first,
+    "after_soft_rollback": _drop,
+}
 
 
 @dataclass(frozen=True)
@@ -48,6 +116,7 @@ def pick(
     one of a kind in `later` only when no other kind is owed. Its issue/PR and its author's
     login come in the same statement, for find_issue and account_login to answer without
     one (the issue as the session's row, the rest as plain values)."""
+    send_owed(session)
     query = _pick_query(tuple(skip), tuple(later))
     found = core(session).execute(query, {"repo_id": repo_id}).first()
     if found is None:
@@ -89,6 +158,7 @@ def _pick_query(skip: tuple[str, ...], later: tuple[str, ...]) -> Any:
 def delete_task(session: Session, *, task_id: int, owed_at: datetime | None = None) -> None:
     """A follow-up fetch is done: the one owed at `owed_at` (when the walk began), if given;
     owed again since (another worker's enqueue), it stays for another walk."""
+    send_owed(session)
     if owed_at is None:
         core(session).execute(_DELETE, {"id": task_id})
     else:

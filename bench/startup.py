@@ -10,10 +10,13 @@ commands make no request).
     .venv/bin/python bench/startup.py --runs 15
     .venv/bin/python bench/startup.py --tree before=/tmp/base --tree after=.
 
-After the table, the floor: the same timing of `python -c "import ..."` for what the read
-commands need (typer, pydantic and the config, the CLI's modules, the DB-API reader), so a
-target can be read against what the stack itself costs; and, for comparison, SQLAlchemy
-and SQLModel with the tables, which only commands that write (or upgrade) import.
+Then the commands that fetch (`sync`, `daemon --once` from cron, `worker`): what each
+imports before its first request, in a fresh `python -c` per tree (they need GitHub, so
+the command itself is not run here). Last, the floor: the same timing of
+`python -c "import ..."` for what the read commands need (typer, pydantic and the config,
+the CLI's modules, the DB-API reader), so a target can be read against what the stack
+itself costs; and, for comparison, SQLAlchemy and SQLModel with the tables, which only
+commands that write (or upgrade) import.
 
 `--tree LABEL=PATH` runs a source tree instead of the installed package (PYTHONPATH=PATH;
 the tree needs `contribbot/migrations` to point at its `migrations/`, e.g. a symlink), so
@@ -114,6 +117,33 @@ def print_floor(runs: int, tree: Tree) -> None:
         print(f"{label:<22}{wall:>8.3f}{cpu:>7.3f}")
 
 
+# what `contrib sync|daemon|worker` import before their first request (cli/running.py)
+FETCHING: dict[str, str] = {
+    "sync": "import contribbot.cli, contribbot.cli.console, contribbot.app.jobs",
+    "daemon --once": "import contribbot.cli, contribbot.cli.console, contribbot.app.daemon",
+    "worker": "import contribbot.cli, contribbot.cli.console, contribbot.app.budgets,"
+    " contribbot.app.worker",
+}
+
+
+def print_fetching(runs: int, trees: Sequence[Tree]) -> None:
+    """Median wall and CPU seconds of what each fetching command imports, per tree."""
+    timed: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for _ in range(runs + 1):  # the first round untimed
+        for label, code in FETCHING.items():
+            for tree in trees:
+                timed.setdefault((tree.label, label), []).append(run_python(code, tree.env()))
+    print(f"\nthe commands that fetch: their imports, median of {runs} runs (s)")
+    print(f"{'command':<14}" + "".join(f"{t.label + ' wall':>16}{'cpu':>7}" for t in trees))
+    for label in FETCHING:
+        cells = ""
+        for tree in trees:
+            rest = timed[(tree.label, label)][1:]
+            cells += f"{statistics.median(w for w, _ in rest):>16.3f}"
+            cells += f"{statistics.median(c for _, c in rest):>7.3f}"
+        print(f"{label:<14}{cells}")
+
+
 def make_demo(tree: Tree, where: Path) -> Path:
     """A demo database for `tree`; returns the config `contrib demo` wrote beside it."""
     where.mkdir(parents=True, exist_ok=True)
@@ -161,6 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             cpu = statistics.median(c for _, c in timed)
             cells += f"{wall:>16.3f}{cpu:>7.3f}"
         print(f"{name:<14}{cells}{TARGETS[name]:>9.1f}")
+    print_fetching(args.runs, trees)
     print_floor(args.runs, trees[-1])
     return 0
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import bindparam, inspect
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, inspect, select
+from sqlmodel import Session
+
+from contribbot.store import upsert  # (which imports this module: attributes read at call time)
 
 _HELD = "contribbot.held"  # session.info: {(model, key): (locked?, the row)}
 _ABSENT = "contribbot.absent"  # session.info: {(model, key): locked?}: no such row
@@ -45,7 +47,8 @@ def read(session: Session, model: type[Any], keys: Iterable[Any], *, locked: boo
     )
     if not wanted:
         return
-    rows = session.scalars(_read_query(model, locked), {"keys": wanted})
+    query, params = _read_query(model, locked), {"keys": wanted}
+    rows = upsert.read_rows(session, model, query, params, refresh=locked)
     found = {inspect(row).identity[0]: row for row in rows}
     for key in wanted:
         note(session, model, key, found.get(key), locked=locked)
@@ -57,11 +60,11 @@ _QUERIES: dict[tuple[Any, bool], Any] = {}
 def _read_query(model: type[Any], locked: bool) -> Any:
     """One statement object per model (SQLAlchemy compiles it once): the rows at :keys."""
     if (model, locked) not in _QUERIES:
-        (column,) = inspect(model).primary_key
-        query = select(model).where(column.in_(bindparam("keys", expanding=True)))
+        (column,) = inspect(model).primary_key  # a Core statement: its rows built by read_rows
+        query = select(model.__table__).where(column.in_(bindparam("keys", expanding=True)))
         query = query.order_by(column)
         if locked:
-            query = query.with_for_update().execution_options(populate_existing=True)
+            query = query.with_for_update()  # and the session's copies refreshed
         _QUERIES[(model, locked)] = query
     return _QUERIES[(model, locked)]
 

@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Column, bindparam, delete, insert, select, update
-from sqlmodel import Session, SQLModel, col
+from sqlmodel import Session, SQLModel
 
 from contribbot.github.parse import IssueData, is_placeholder, pull_placeholder
-from contribbot.store import held
+from contribbot.store import held, upsert
 from contribbot.store.models import Issue
 
 _ISSUE = Issue.__table__  # type: ignore[attr-defined]
@@ -34,13 +34,13 @@ def stored_id(session: Session, *, repo_id: int, number: int) -> int | None:
     return None if found is None else int(found)
 
 
-_NUMBERS_READ = (  # one statement object each: SQLAlchemy compiles it once
-    select(Issue)
-    .where(col(Issue.repo_id) == bindparam("repo_id"))
-    .where(col(Issue.number).in_(bindparam("numbers", expanding=True)))
-    .order_by(col(Issue.id))
+_NUMBERS_READ = (  # one Core statement object each (compiled once), its rows built by read_rows
+    select(_ISSUE)
+    .where(_ISSUE.c.repo_id == bindparam("repo_id"))
+    .where(_ISSUE.c.number.in_(bindparam("numbers", expanding=True)))
+    .order_by(_ISSUE.c.id)
 )
-_NUMBERS_LOCKED = _NUMBERS_READ.with_for_update().execution_options(populate_existing=True)
+_NUMBERS_LOCKED = _NUMBERS_READ.with_for_update()  # and the session's copies refreshed
 
 
 def read_numbers(session: Session, *, repo_id: int, numbers: Iterable[int], locked: bool) -> None:
@@ -53,7 +53,8 @@ def read_numbers(session: Session, *, repo_id: int, numbers: Iterable[int], lock
         return
     query = _NUMBERS_LOCKED if locked else _NUMBERS_READ
     params = {"repo_id": repo_id, "numbers": wanted}
-    rows = {row.number: row for row in session.scalars(query, params)}
+    found = upsert.read_rows(session, Issue, query, params, refresh=locked)
+    rows = {row.number: row for row in found}
     for number in wanted:
         row = rows.get(number)
         known[(repo_id, number)] = None if row is None else row.id

@@ -34,6 +34,7 @@ from contribbot.store.upsert import (
     insert_new,
     insert_or_set,
     row_at,
+    set_all,
     stored_row,
     upsert,
 )
@@ -278,8 +279,8 @@ def set_etag(session: Session, *, key: str, url: str, etag: str | None, now: dat
     """Remember a URL's ETag (in the same transaction as the data it describes)."""
     if not etag:
         return
-    values = {"key": key, "url": url, "etag": etag, "updated_at": now}
-    insert_or_set(session, HttpCache, values, ["key"], ["etag", "updated_at"])
+    values = {"key": key, "url": url, "etag": etag, "updated_at": now}  # never an ORM row:
+    set_all(session, HttpCache, [values], ["key"], ["etag", "updated_at"])  # no RETURNING
 
 
 def enqueue(session: Session, *, kind: str, repo: str, number: int, now: datetime) -> None:

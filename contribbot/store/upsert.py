@@ -84,17 +84,36 @@ def core(session: Session) -> Connection:
     return session.connection()
 
 
-def loaded(session: Session, model: type[Any], values: dict[str, Any]) -> Any:
+def loaded(
+    session: Session, model: type[Any], values: dict[str, Any], *, refresh: bool = False
+) -> Any:
     """The session's row of `model` holding `values` (every column, as a Core statement
-    read them): the one it holds already (as an ORM read would find it), else one built as
-    SQLAlchemy builds a row it reads and added (no ORM loading)."""
+    read them): the one it holds already (as an ORM read would find it; `refresh`: given
+    these values, as populate_existing would), else one built as SQLAlchemy builds a row it
+    reads and added (no ORM loading)."""
     mapper = inspect(model)
-    key = mapper.identity_key_from_primary_key([values[c.key] for c in mapper.primary_key])
+    key = mapper.identity_key_from_primary_key(tuple(values[c.key] for c in mapper.primary_key))
     row = session.identity_map.get(key)
     if row is None:
         row = _as_stored(model, values)
         session.add(row)
+    elif refresh:
+        for name, value in values.items():
+            set_committed_value(row, name, value)
     return row
+
+
+def read_rows(
+    session: Session, model: type[Any], statement: Any, params: dict[str, Any], *, refresh: bool
+) -> list[Any]:
+    """The rows of `model` a Core `statement` (every column of its table) reads, as the
+    session's rows (see loaded): what session.scalars would hand back, without ORM loading."""
+    result = core(session).execute(statement, params)
+    names = list(result.keys())
+    return [
+        loaded(session, model, dict(zip(names, row, strict=True)), refresh=refresh)
+        for row in result
+    ]
 
 
 def dialect_of(session: Session) -> str:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from conftest import NOW, TOKEN, cli, load, write_config
+from forked import start
 from sqlalchemy import text
 from test_fakehub_graphql import SEARCH, post
 from test_sync import EPOCH, expected, stored
@@ -210,15 +209,14 @@ def test_kill_9_mid_backfill_resumes_with_nothing_lost_or_doubled(tmp_path, smal
     hub = small_hub
     path = write_config(tmp_path, hub.base_url, users=["alice"], repos=REPOS[:1], graphql="true")
     path.write_text(path.read_text().replace("[database]", "per_page = 3\n[database]"))
-    command = [sys.executable, "-m", "contribbot", "sync", "--quiet", "--config", str(path)]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = start("sync", "--quiet", "--config", str(path), cwd=tmp_path)  # see forked.py
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if sum(r.path == "/graphql" and r.status == 200 for r in hub.requests) >= 8:
             break
         time.sleep(0.02)
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    proc.wait(timeout=60)
     engine = open_database(load(path).database_url())
     with engine.connect() as conn:
         saved_before = conn.execute(text("select count(*) from issue")).scalar()

@@ -98,16 +98,20 @@ def counts(url: str) -> tuple[int, int, int]:
         )  # type: ignore[return-value]
 
 
+SINCE_MARCH = 'history_since = "2026-03-01"\n'  # in [track]
+
+
 def test_sync_killed_with_sigkill_resumes_with_nothing_lost_or_doubled(tmp_path, small_hub):
     hub = small_hub  # the tracked users' items are the same in both worlds
     killed_dir, clean_dir = tmp_path / "killed", tmp_path / "clean"
     killed_dir.mkdir()
     clean_dir.mkdir()
-    killed_cfg = write_config(killed_dir, hub.base_url)
+    # the history since March: a first sync of ~230 requests (~360 with all of alice's)
+    killed_cfg = write_config(killed_dir, hub.base_url, extra=SINCE_MARCH)
     hub.set_rate_limit(1000, window_s=60, resource="search")  # five syncs; don't test waiting here
     for attempt in range(3):  # kill it at different depths
         proc = start("sync", "--config", str(killed_cfg), "--quiet", cwd=killed_dir)
-        target = len(hub.requests) + 40 + 30 * attempt
+        target = len(hub.requests) + 30 + 20 * attempt  # the third kill leaves ~80 to do
 
         def deep_enough(proc=proc, target=target) -> bool:
             return len(hub.requests) >= target or proc.poll() is not None
@@ -118,7 +122,7 @@ def test_sync_killed_with_sigkill_resumes_with_nothing_lost_or_doubled(tmp_path,
         assert proc.returncode == -signal.SIGKILL, "the sync finished before it could be killed"
     code, _, err = cli("sync", "--config", str(killed_cfg), "--quiet")
     assert code == 0, err
-    clean_cfg = write_config(clean_dir, hub.base_url)
+    clean_cfg = write_config(clean_dir, hub.base_url, extra=SINCE_MARCH)
     assert cli("sync", "--config", str(clean_cfg), "--quiet")[0] == 0
     killed, clean = load(killed_cfg), load(clean_cfg)
     assert counts(killed.database_url()) == counts(clean.database_url())

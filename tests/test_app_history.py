@@ -84,13 +84,15 @@ def test_status_counts_a_rest_backfills_queued_follow_ups(tmp_path):
     from contribbot.sync import Sync
 
     with FakeHub(world_copy("small"), tokens={TOKEN: "alice"}) as hub:
-        path = write_config(tmp_path, hub.base_url, users=["alice"], repos=["pytorch/pytorch"])
-        path.write_text(path.read_text().replace("[database]", "per_page = 10\n[database]"))
+        # bob's history in small pages: 5 polls, the last leaving 16 follow-ups (alice's
+        # takes 10 polls and leaves 287, which the last poll below then fetches)
+        path = write_config(tmp_path, hub.base_url, users=["bob"], repos=["pytorch/pytorch"])
+        path.write_text(path.read_text().replace("[database]", "per_page = 3\n[database]"))
         config = load(path)
         engine = open_database(config.database_url())
 
         def poll(pages: int | None) -> tuple[str, int, bool]:
-            client = GitHubClient(api_url=hub.base_url, token=TOKEN, per_page=10)
+            client = GitHubClient(api_url=hub.base_url, token=TOKEN, per_page=3)
             sync = Sync(
                 engine=engine, client=client, config=config, clock=hub.now, history_pages=pages
             )
@@ -101,15 +103,15 @@ def test_status_counts_a_rest_backfills_queued_follow_ups(tmp_path):
                 ).scalar_one()
                 searched = conn.execute(
                     text("select count(*) from sync_state where key = :k"),
-                    {"k": "backfill:pytorch/pytorch:alice"},
+                    {"k": "backfill:pytorch/pytorch:bob"},
                 ).scalar_one()
             with session_scope(engine) as session:
                 line = status(session, config=config)["repos"][0]["users"][0]["history"]
             return line, queued, bool(searched)
 
-        seen = [poll(3)]
+        seen = [poll(2)]
         while not seen[-1][2] and len(seen) < 40:
-            seen.append(poll(3))
+            seen.append(poll(2))
         assert seen[-1][2], "the searches did not finish in 40 polls"
         shared = "follow-ups queued for the repo, shared by its users"
         loading = [(line, queued) for line, queued, done in seen if not done and queued]

@@ -62,3 +62,20 @@ def test_the_transaction_sees_what_it_owes_and_a_rollback_drops_it(tmp_path: Pat
         save.enqueue(session, kind="reviews", repo="o/r", number=8, now=T2)
         session.commit()
     assert [number for _, number, _ in _owed(engine)] == [3, 4, 8]  # 9 went with its rollback
+
+
+def test_a_change_made_between_two_tasks_owed_goes_between_them(tmp_path: Path) -> None:
+    """As if each task owed were sent at once: owe one, delete a task row with the ORM, owe
+    that task again: the delete goes first, so the task is owed (not deleted after)."""
+    engine = _engine(tmp_path)
+    with session_scope(engine) as session:
+        save.enqueue(session, kind="timeline", repo="o/r", number=7, now=T1)
+    with session_scope(engine) as session:
+        (row,) = session.exec(select(SyncTask).where(SyncTask.number == 7)).all()
+        save.enqueue(session, kind="reviews", repo="o/r", number=1, now=T2)
+        session.delete(row)  # pending until the next flush
+        save.enqueue(session, kind="timeline", repo="o/r", number=7, now=T2)
+    assert [(kind, number) for kind, number, _ in _owed(engine)] == [
+        ("reviews", 1),
+        ("timeline", 7),
+    ]

@@ -39,9 +39,10 @@ def owe(session: Session, *, kind: str, repo_id: int, number: int, now: datetime
     with the others this transaction owes in one statement, in the order they were owed,
     before anything the session sends after them: its next ORM statement or flush, a
     task's pick or delete, its commit (a rollback drops them)."""
+    session.flush()  # what is pending goes first, as it would have (after what was owed
+    # before it: the flush sends that first, see _LISTENERS); a clean session sends nothing
     owed: dict[tuple[str, int, int], datetime] | None = session.info.get(_OWED)
     if owed is None:
-        session.flush()  # what was pending before goes first, as it would have
         owed = session.info[_OWED] = {}
         if not session.info.get(_WATCHED):
             session.info[_WATCHED] = True

@@ -9,6 +9,11 @@ a process of its own (its pid, its file locks and database sessions, its signal 
 SIGTERM and SIGKILL reach it alone), with the caller's environment and working directory,
 stdin from /dev/null, stdout and stderr into files. Tests of what a fresh process imports
 start `python` itself (test_cli_imports.py).
+
+CPU time: the server reaps its children and is waited for when the test process exits, so
+a run's total (`/usr/bin/time`, bench/suite.py) counts them; bench/cpu_per_test.py's
+per-test figures do not (a child's time reaches the test process only with the server's,
+at its exit: it shows up outside the tests).
 """
 
 from __future__ import annotations

@@ -359,3 +359,26 @@ def test_delete_task_keeps_a_task_owed_again_since_the_walk_began(tmp_path: Path
         tasks.delete_task(session, task_id=task_id, owed_at=T2)
     with session_scope(engine) as session:
         assert session.exec(select(SyncTask)).all() == []
+
+
+def test_a_comment_and_review_saved_twice_in_one_transaction_keep_the_newest(
+    tmp_path: Path,
+) -> None:
+    """A row inserted and not built at once (store/held.py's Later) is built when the
+    transaction looks it up again: a newer payload updates it, an older one does not."""
+    engine = _engine(tmp_path)
+    _save(engine, PR)
+    issue_id = PR.id
+    newer = dataclasses.replace(NOTE, updated_at=T2, body="edited")
+    dismissed = dataclasses.replace(APPROVAL, state="DISMISSED")
+    with session_scope(engine) as session:
+        save.save_comment(session, data=NOTE, issue_id=issue_id)
+        assert not save.comment_unchanged(session, data=newer)  # looked up: built
+        save.save_comment(session, data=newer, issue_id=issue_id)
+        save.save_comment(session, data=NOTE, issue_id=issue_id)  # older: changes nothing
+        save.save_review(session, data=dismissed, pr_id=issue_id)
+        save.save_review(session, data=APPROVAL, pr_id=issue_id)  # read before the dismissal
+    with session_scope(engine) as session:
+        comment, review = session.get(Comment, NOTE.id), session.get(Review, APPROVAL.id)
+        assert comment is not None and (comment.body, comment.updated_at) == ("edited", T2)
+        assert review is not None and review.state == "DISMISSED"

@@ -79,10 +79,21 @@ def lookup(session: Session, model: type[Any], key: Any, *, locked: bool) -> Any
     was_locked, row = held.get(entry, (False, None))
     if row is None or (locked and not was_locked):
         return MISSING  # not read (locked): read it
+    if isinstance(row, Later):  # inserted by this transaction, not built until now
+        row = upsert.loaded(session, model, row.values)
+        held[entry] = (was_locked, row)
     state = inspect(row)
     if state.session is not session or state.deleted or state.was_deleted:
         return MISSING  # expunged or deleted since: read it again
     return row
+
+
+class Later:
+    """A row this transaction inserted, noted by its values: built as the session's row only
+    when a lookup asks for it (most are never looked up again)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
 
 
 def note(session: Session, model: type[Any], key: Any, row: Any, *, locked: bool) -> None:

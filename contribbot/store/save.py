@@ -215,7 +215,7 @@ def save_comment(session: Session, *, data: CommentData, issue_id: int) -> None:
         "body": data.body,
         "html_url": data.html_url,
     }
-    row_at(session, Comment, {"id": data.id}, fields, newer=_updated_after(data))
+    row_at(session, Comment, {"id": data.id}, fields, newer=_updated_after(data), built=False)
 
 
 def save_review(session: Session, *, data: ReviewData, pr_id: int) -> None:
@@ -234,7 +234,7 @@ def save_review(session: Session, *, data: ReviewData, pr_id: int) -> None:
         "submitted_at": data.submitted_at,
         "author_association": data.author_association,
     }
-    row_at(session, Review, {"id": data.id}, fields, newer=_dismissed_after(data))
+    row_at(session, Review, {"id": data.id}, fields, newer=_dismissed_after(data), built=False)
 
 
 _STATES = SyncState.__table__  # type: ignore[attr-defined]

@@ -155,12 +155,13 @@ def row_at(
     values: dict[str, Any],
     *,
     newer: Newer | None = None,
+    built: bool = True,
 ) -> tuple[Any, bool]:
     """The row of `model` at primary key `ident` (a dict of its columns) holding `values`, and
     whether it is new. A stored row that `newer` says is newer than `values` is left as it
-    is (and read locked: see stored_row)."""
+    is (and read locked: see stored_row). `built`: see upsert."""
     stored = stored_row(session, model, ident, locked=newer is not None)
-    return upsert(session, model, ident, values, stored, newer=newer)
+    return upsert(session, model, ident, values, stored, newer=newer, built=built)
 
 
 def upsert(
@@ -171,16 +172,21 @@ def upsert(
     stored: Any,
     *,
     newer: Newer | None = None,
+    built: bool = True,
 ) -> tuple[Any, bool]:
     """row_at, given the `stored` row read already: inserted if missing (race-safe, see
-    insert_new), else updated unless `newer` says the stored row is newer."""
+    insert_new), else updated unless `newer` says the stored row is newer. `built` False: a
+    row inserted is not built as the session's row (None is handed back) until a lookup in
+    this transaction asks for it (store/held.py)."""
     row = stored
     if row is None:
-        if insert_new(session, model, {**ident, **values}, list(ident)) is not None:
-            row = _as_stored(model, {**ident, **values})  # no second SELECT
-            session.add(row)
+        inserted = {**ident, **values}
+        if insert_new(session, model, inserted, list(ident)) is not None:
+            row = _as_stored(model, inserted) if built else held.Later(inserted)  # no SELECT
+            if built:
+                session.add(row)
             held.note(session, model, ident, row, locked=True)
-            return row, True
+            return (row if built else None), True
         held.forget(session, model, ident)  # another worker's row: read it
         row = stored_row(session, model, ident, locked=newer is not None)
         assert row is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -87,8 +88,8 @@ def stored(engine, users, since=EPOCH, until=None) -> set[tuple]:
     return {(c.kind, c.user, c.repo, c.number, c.at) for c in items}
 
 
-def run_sync(config, hub: FakeHub) -> tuple[Sync, GitHubClient]:
-    client = GitHubClient(api_url=hub.base_url, token=TOKEN, backoff_factor=0.01)
+def run_sync(config, hub: FakeHub, sleep=time.sleep) -> tuple[Sync, GitHubClient]:
+    client = GitHubClient(api_url=hub.base_url, token=TOKEN, backoff_factor=0.01, sleep=sleep)
     sync = Sync(
         engine=open_database(config.database_url()), client=client, config=config, clock=hub.now
     )
@@ -189,8 +190,13 @@ def test_idle_poll_is_free_then_a_poll_picks_up_a_comment_a_review_and_a_merge(
 def test_faults_are_retried_and_lose_nothing(tmp_path, hub, kind):
     config = load(write_config(tmp_path, hub.base_url, users=["bob"]))
     hub.inject(r"/search/issues|/issues$|/reviews$", kind, times=2, retry_after=1)
-    sync, _ = run_sync(config, hub)
+    waits: list[float] = []  # what the client waited, noted (and not slept: 2 s a case)
+    sync, _ = run_sync(config, hub, sleep=waits.append)
     assert sync.result.exit_code == 0
+    if kind in ("secondary", "429"):  # a secondary limit: its retry-after, each time
+        assert waits == [1.0, 1.0]
+    else:  # a failure: a short backoff (backoff_factor 0.01), each time
+        assert len(waits) == 2 and all(0 < w < 1 for w in waits), waits
     engine = open_database(config.database_url())
     assert stored(engine, ["bob"]) == expected(hub.dataset, {"bob"}, EPOCH, NOW + timedelta(days=1))
     assert any(r.status != 200 and r.status != 304 for r in hub.requests)  # the faults happened

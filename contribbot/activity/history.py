@@ -11,11 +11,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, inspect
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import insert as sql_insert
 from sqlalchemy import select as sql_select
+from sqlalchemy import update as sql_update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from contribbot.activity.labels import labels_key
@@ -55,14 +58,9 @@ def save_timeline_page(
     ]
     if rows:
         set_all(session, LifecycleEventRecord, rows, ["id"], list(_EVENT_FIELDS))
-    pr = session.get(PullRequest, pr_id)
-    if pr is None:
-        pr = PullRequest(issue_id=pr_id)
-        session.add(pr)
-    result = derive(
-        session, pr_id=pr_id, merged_labels=merged_labels, reverted_labels=reverted_labels
-    )
-    pr.timeline_at = now  # one UPDATE with the derived merge, at the next flush
+    result, merge = _derive(session, pr_id, merged_labels, reverted_labels)
+    if not _set_pr(session, pr_id, {**merge, "timeline_at": now}):  # no PR row yet
+        session.add(PullRequest(issue_id=pr_id, **merge, timeline_at=now))
     return result
 
 
@@ -72,6 +70,8 @@ _EVENTS_OF = sql_select(_EVENTS).where(_EVENTS.c.issue_id == bindparam("pr_id"))
 _DERIVED = PRLifecycle.__table__  # type: ignore[attr-defined]
 _CLEAR = sql_delete(_DERIVED).where(_DERIVED.c.issue_id == bindparam("pr_id"))
 _DERIVE = sql_insert(_DERIVED)
+_PRS = PullRequest.__table__  # type: ignore[attr-defined]
+_UPDATE_PR = sql_update(_PRS).where(_PRS.c.issue_id == bindparam("pr_id"))
 
 
 def stored_events(session: Session, *, pr_id: int) -> list[LifecycleEvent]:
@@ -94,6 +94,25 @@ def derive(
     session: Session, *, pr_id: int, merged_labels: Iterable[str], reverted_labels: Iterable[str]
 ) -> Lifecycle:
     """Rebuild a PR's `pr_lifecycle` rows and `merged_at` from its stored events."""
+    result, merge = _derive(session, pr_id, merged_labels, reverted_labels)
+    _set_pr(session, pr_id, merge)
+    return result
+
+
+def _set_pr(session: Session, pr_id: int, values: dict[str, Any]) -> bool:
+    """Set fields of a PR's row with one Core UPDATE (the session's copy, if any, kept in
+    step, as no flush of it would change them back); whether the row is there."""
+    done = core(session).execute(_UPDATE_PR.values(values), {"pr_id": pr_id})
+    copy = session.identity_map.get(inspect(PullRequest).identity_key_from_primary_key((pr_id,)))
+    for name, value in values.items() if copy is not None else ():
+        set_committed_value(copy, name, value)
+    return bool(done.rowcount)
+
+
+def _derive(
+    session: Session, pr_id: int, merged_labels: Iterable[str], reverted_labels: Iterable[str]
+) -> tuple[Lifecycle, dict[str, Any]]:
+    """derive's rows replaced, and the merge it makes of them, to be set on the PR's row."""
     result = lifecycle(
         stored_events(session, pr_id=pr_id),
         merged_labels=merged_labels,
@@ -114,12 +133,8 @@ def derive(
         rows.append({"issue_id": pr_id, "kind": "pr_closed", "at": at, "by_label": False})
     if rows:
         connection.execute(_DERIVE, rows)
-    pr = session.get(PullRequest, pr_id)
-    if pr is not None:
-        pr.merged_at = result.merged_at
-        pr.merged_by_label = result.state == "landed" and result.landings[-1].by_label
-        session.add(pr)
-    return result
+    by_label = result.state == "landed" and result.landings[-1].by_label
+    return result, {"merged_at": result.merged_at, "merged_by_label": by_label}
 
 
 def rederive_if_changed(session: Session, *, config: Config, now: datetime) -> int:

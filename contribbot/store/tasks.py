@@ -156,6 +156,21 @@ def _pick_query(skip: tuple[str, ...], later: tuple[str, ...]) -> Any:
     )
 
 
+_OWED_IDS = select(_TASKS.c.id).where(
+    _TASKS.c.kind == bindparam("kind"),
+    _TASKS.c.repo_id == bindparam("repo_id"),
+    _TASKS.c.number == bindparam("number"),
+)
+
+
+def owed_ids(session: Session, *, kind: str, repo_id: int, number: int) -> list[int]:
+    """The ids of the `kind` fetches owed for issue `number` of repository row `repo_id`
+    (what this transaction owes included)."""
+    send_owed(session)
+    params = {"kind": kind, "repo_id": repo_id, "number": number}
+    return list(core(session).execute(_OWED_IDS, params).scalars())
+
+
 def delete_task(session: Session, *, task_id: int, owed_at: datetime | None = None) -> None:
     """A follow-up fetch is done: the one owed at `owed_at` (when the walk began), if given;
     owed again since (another worker's enqueue), it stays for another walk."""

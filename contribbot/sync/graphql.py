@@ -16,8 +16,7 @@ import logging
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from contribbot.activity.history import save_timeline_page
 from contribbot.errors import ContribError
@@ -32,8 +31,8 @@ from contribbot.github.graphql import (
 )
 from contribbot.github.graphql_parse import Item, Thread, parse_item, parse_search, parse_thread
 from contribbot.github.graphql_transport import GraphQLTransport, TooHeavy
-from contribbot.store import save
-from contribbot.store.models import Issue, SyncTask
+from contribbot.store import save, tasks
+from contribbot.store.models import Issue
 from contribbot.store.page import read_page
 from contribbot.sync.driver import PageSaver
 from contribbot.sync.plan import Page, Request, SearchWalk
@@ -46,11 +45,6 @@ log = logging.getLogger("contribbot.sync")
 
 PATH = "/graphql"
 _HIT = "contribbot.hit"  # a prepared node: the hit parsed, its threads completed
-_OWED_TIMELINE = select(SyncTask).where(  # one statement object: compiled once
-    col(SyncTask.kind) == "timeline",
-    col(SyncTask.repo_id) == bindparam("repo_id"),
-    col(SyncTask.number) == bindparam("number"),
-)
 
 
 @dataclass(frozen=True)
@@ -250,9 +244,8 @@ class GraphQLSaver(PageSaver):
     def _save_events(self, session: Session, issue: Issue, events: tuple[Any, ...]) -> int:
         """An own PR's whole lifecycle timeline, kept when save_issue owes one (as the REST
         `timeline` follow-up would), and that owed follow-up dropped: it came with the page."""
-        where = {"repo_id": issue.repo_id, "number": issue.number}
-        tasks = session.scalars(_OWED_TIMELINE, where).all()
-        if not tasks:
+        owed = tasks.owed_ids(session, kind="timeline", repo_id=issue.repo_id, number=issue.number)
+        if not owed:
             return 0  # save_issue owes no timeline for it (REST would not fetch one either)
         rules = self.d.config.repo(self.repo)
         save_timeline_page(
@@ -263,6 +256,6 @@ class GraphQLSaver(PageSaver):
             reverted_labels=rules.reverted_labels,
             now=self.d.now(),
         )
-        for task in tasks:
-            session.delete(task)
+        for task_id in owed:
+            tasks.delete_task(session, task_id=task_id)
         return len(events)

@@ -297,7 +297,8 @@ def next_task(
     return tasks.pick(session, repo_id=repo_id(session, full_name=repo), skip=skip, later=later)
 
 
-_LOGIN = select(col(Account.login)).where(col(Account.id) == bindparam("id"))
+_ACCOUNTS = Account.__table__  # type: ignore[attr-defined]
+_LOGIN = core_select(_ACCOUNTS.c.login).where(_ACCOUNTS.c.id == bindparam("id"))  # Core
 
 
 def account_login(session: Session, *, account_id: int) -> str | None:
@@ -305,7 +306,8 @@ def account_login(session: Session, *, account_id: int) -> str | None:
     known: dict[int, str] = session.info.get(tasks.LOGINS, {})
     if account_id in known:
         return known[account_id]
-    return session.scalars(_LOGIN, {"id": account_id}).first()
+    login: str | None = core(session).execute(_LOGIN, {"id": account_id}).scalar()
+    return login
 
 
 def pending_tasks(session: Session, *, repo: str) -> int:

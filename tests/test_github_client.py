@@ -26,6 +26,7 @@ from contribbot.github.errors import (
     ValidationFailed,
     WaitInterrupted,
 )
+from contribbot.github.graphql_transport import GraphQLTransport
 
 REPO = "/repos/pytorch/pytorch"
 
@@ -283,12 +284,19 @@ class _HtmlThenJson(http.server.BaseHTTPRequestHandler):
     status = 502
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        self._answer(b'{"full_name": "a/b"}')
+
+    def do_POST(self) -> None:  # noqa: N802 (GraphQL)
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self._answer(b'{"data": {"rateLimit": {"cost": 1, "remaining": 4999}}}')
+
+    def _answer(self, json_body: bytes) -> None:
         cls = type(self)
         if cls.html > 0:
             cls.html -= 1
             status, kind, body = cls.status, "text/html", b"<html><body>Unicorn!</body></html>"
         else:
-            status, kind, body = 200, "application/json", b'{"full_name": "a/b"}'
+            status, kind, body = 200, "application/json", json_body
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
@@ -317,6 +325,30 @@ def test_an_html_page_instead_of_json_is_retried_then_one_line(status: int) -> N
         with pytest.raises(GitHubUnavailable) as failed:
             client.get(client.full_url("/repos/a/b"))
         assert "\n" not in str(failed.value) and "/repos/a/b" in str(failed.value)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_graphql_query_answered_with_an_html_200_is_retried_then_one_line() -> None:
+    class Handler(_HtmlThenJson):
+        pass
+
+    Handler.status = 200
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        sleeps = Sleeps()
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        client = GitHubClient(api_url=url, token="t", sleep=sleeps, max_retries=3)
+        transport = GraphQLTransport(client)
+        body = transport.query("query { rateLimit { cost remaining } }", {})
+        assert body["data"]["rateLimit"]["cost"] == 1
+        assert len(sleeps.asked) == 2 and transport.usage.requests == 3
+        Handler.html = 10  # more than the retries
+        with pytest.raises(GitHubUnavailable) as failed:
+            transport.query("query { rateLimit { cost remaining } }", {})
+        assert "\n" not in str(failed.value) and "not JSON" in str(failed.value)
     finally:
         server.shutdown()
         server.server_close()

@@ -88,9 +88,15 @@ class GraphQLTransport:
             self.client.usage.sent += 1
             try:
                 headers, body = self.client.requester.graphql_query(query, variables)
-                return headers, body
-            except requests.exceptions.RequestException as exc:
+                if not isinstance(body.get("data"), str):
+                    return headers, body
+                # PyGithub hands a body that is not JSON on as {"data": the text}: a
+                # proxy's or GitHub's load balancer's HTML page, answered with a 200
                 error: GitHubError = GitHubUnavailable(
+                    "GitHub answered a GraphQL query with a page that is not JSON", path=PATH
+                )
+            except requests.exceptions.RequestException as exc:
+                error = GitHubUnavailable(
                     f"GitHub is unreachable ({type(exc).__name__})", path=PATH
                 )
             except GithubException as exc:

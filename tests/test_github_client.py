@@ -352,3 +352,43 @@ def test_a_graphql_query_answered_with_an_html_200_is_retried_then_one_line() ->
     finally:
         server.shutdown()
         server.server_close()
+
+
+class _CutThenJson(http.server.BaseHTTPRequestHandler):
+    """Promises a body of 1,000 bytes and sends 10 before closing, `cut` times (a
+    connection dropped mid-body), then answers in full."""
+
+    cut = 2
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        cls = type(self)
+        body = b'{"full_name": "a/b"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        if cls.cut > 0:
+            cls.cut -= 1
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(body[:10])
+            self.close_connection = True
+            return
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_connection_dropped_mid_body_is_retried() -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CutThenJson)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        sleeps = Sleeps()
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        client = GitHubClient(api_url=url, token="t", sleep=sleeps, max_retries=3)
+        assert client.get(client.full_url("/repos/a/b")).data == {"full_name": "a/b"}
+        assert len(sleeps.asked) == 2  # each cut answer was waited on, then asked again
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -3,6 +3,7 @@ stop requests that end a wait, no network, typed errors."""
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import logging
 import socket
@@ -276,6 +277,18 @@ def test_the_proxy_settings_of_the_environment_are_obeyed(
     assert len(hub.requests) == 2
 
 
+@contextlib.contextmanager
+def _serving(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """`handler` served on loopback in a thread: its base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 class _HtmlThenJson(http.server.BaseHTTPRequestHandler):
     """Answers with an HTML page (as a proxy or GitHub's load balancer does on a bad day)
     `html` times, with `status`, then with a JSON body."""
@@ -313,11 +326,8 @@ def test_an_html_page_instead_of_json_is_retried_then_one_line(status: int) -> N
         pass
 
     Handler.status = status
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with _serving(Handler) as url:
         sleeps = Sleeps()
-        url = f"http://127.0.0.1:{server.server_address[1]}"
         client = GitHubClient(api_url=url, token="t", sleep=sleeps, max_retries=3)
         assert client.get(client.full_url("/repos/a/b")).data == {"full_name": "a/b"}
         assert len(sleeps.asked) == 2  # each HTML answer was waited on, then asked again
@@ -325,9 +335,6 @@ def test_an_html_page_instead_of_json_is_retried_then_one_line(status: int) -> N
         with pytest.raises(GitHubUnavailable) as failed:
             client.get(client.full_url("/repos/a/b"))
         assert "\n" not in str(failed.value) and "/repos/a/b" in str(failed.value)
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_graphql_query_answered_with_an_html_200_is_retried_then_one_line() -> None:
@@ -335,11 +342,8 @@ def test_a_graphql_query_answered_with_an_html_200_is_retried_then_one_line() ->
         pass
 
     Handler.status = 200
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with _serving(Handler) as url:
         sleeps = Sleeps()
-        url = f"http://127.0.0.1:{server.server_address[1]}"
         client = GitHubClient(api_url=url, token="t", sleep=sleeps, max_retries=3)
         transport = GraphQLTransport(client)
         body = transport.query("query { rateLimit { cost remaining } }", {})
@@ -349,9 +353,6 @@ def test_a_graphql_query_answered_with_an_html_200_is_retried_then_one_line() ->
         with pytest.raises(GitHubUnavailable) as failed:
             transport.query("query { rateLimit { cost remaining } }", {})
         assert "\n" not in str(failed.value) and "not JSON" in str(failed.value)
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 class _CutThenJson(http.server.BaseHTTPRequestHandler):
@@ -381,14 +382,8 @@ class _CutThenJson(http.server.BaseHTTPRequestHandler):
 
 
 def test_a_connection_dropped_mid_body_is_retried() -> None:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CutThenJson)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with _serving(_CutThenJson) as url:
         sleeps = Sleeps()
-        url = f"http://127.0.0.1:{server.server_address[1]}"
         client = GitHubClient(api_url=url, token="t", sleep=sleeps, max_retries=3)
         assert client.get(client.full_url("/repos/a/b")).data == {"full_name": "a/b"}
         assert len(sleeps.asked) == 2  # each cut answer was waited on, then asked again
-    finally:
-        server.shutdown()
-        server.server_close()
